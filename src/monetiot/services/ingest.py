@@ -1,0 +1,289 @@
+"""Ingest: payloads in, events stored once, rollups kept, every rejection quarantined.
+
+One call handles a batch of payloads (an HTTP request, or many MQTT messages) in ONE transaction,
+so the caller can acknowledge only after `ingest` returned (the commit is durable). Per record the
+result is `accepted`, `duplicate` (same id, same content: counted once, never stored twice) or
+`rejected` with the reason; a conflicting duplicate (same id, other content) is rejected and kept
+in quarantine, never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from monetiot.domain import connectivity
+from monetiot.domain.events import MAX_ID_LENGTH, MAX_TYPE_LENGTH, Event, Rejected, fingerprint
+from monetiot.domain.fleet import Assignment, AssignmentBook
+from monetiot.domain.jsonexact import dumps
+from monetiot.domain.rollups import Attributed
+from monetiot.ingest.formats import decode
+from monetiot.ingest.formats.profiles import DeviceProfile, parse_profile
+from monetiot.services import metering
+from monetiot.settings import Settings
+from monetiot.store import eventlog, registry
+from monetiot.store import quarantine as quarantine_store
+from monetiot.store.engine import UnitOfWork
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    tenant: str
+    content_type: str
+    body: bytes
+    received_ms: int
+    source: str = "http"
+    device: str | None = None  # the authenticated device (MQTT topic or device credentials)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    record: str
+    status: str  # accepted | duplicate | rejected
+    id: str | None = None
+    reason: str | None = None
+    quarantine_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"record": self.record, "status": self.status, "id": self.id}
+        if self.reason is not None:
+            out["reason"] = self.reason
+        if self.quarantine_id is not None:
+            out["quarantine_id"] = self.quarantine_id
+        return out
+
+
+@dataclass
+class PayloadResult:
+    records: list[RecordResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.records if r.status == status)
+
+    def summary(self) -> dict[str, int]:
+        return {s: self.count(s) for s in ("accepted", "duplicate", "rejected")}
+
+
+@dataclass
+class _Pending:
+    """A decoded record on its way through the batch."""
+
+    payload: int
+    record: str
+    event: Event | None
+    customer: str | None = None
+    status: str = ""
+    reason: str | None = None
+    fingerprint: str = ""
+    quarantine_raw: bytes = b""
+    quarantine_type: str = JSON
+    quarantine_id: int | None = None
+
+
+def ingest(uow: UnitOfWork, settings: Settings, payloads: Sequence[Payload],
+           *, commit: bool = True) -> list[PayloadResult]:
+    pending: list[_Pending] = []
+    for index, payload in enumerate(payloads):
+        profile = _profile_for(uow, payload)
+        for item in decode(payload.content_type, payload.body, now_ms=payload.received_ms,
+                           device=payload.device, profile=profile):
+            pending.append(_pending(index, payload, item))
+    by_tenant: dict[str, list[_Pending]] = {}
+    for p in pending:
+        by_tenant.setdefault(payloads[p.payload].tenant, []).append(p)
+    for tenant, items in by_tenant.items():
+        _store_tenant(uow, settings, tenant, items, payloads)
+    results = [PayloadResult() for _ in payloads]
+    for p in pending:
+        results[p.payload].records.append(RecordResult(
+            record=p.record, status=p.status, id=p.event.id if p.event else None,
+            reason=p.reason, quarantine_id=p.quarantine_id,
+        ))
+    if commit:
+        uow.commit()
+    return results
+
+
+def _pending(index: int, payload: Payload, item: Event | Rejected) -> _Pending:
+    if isinstance(item, Event):
+        return _Pending(index, _record_name(item), item)
+    whole = item.record == "payload" or payload.content_type.startswith("application/senml")
+    raw = payload.body if whole else _raw_bytes(item.raw)
+    return _Pending(index, item.record, None, status="rejected", reason=item.reason,
+                    quarantine_raw=raw,
+                    quarantine_type=payload.content_type if whole else JSON)
+
+
+def _record_name(event: Event) -> str:
+    return f"event {event.id}"
+
+
+def _raw_bytes(raw: object) -> bytes:
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, str):
+        return raw.encode()
+    return dumps(raw).encode()
+
+
+def _profile_for(uow: UnitOfWork, payload: Payload) -> DeviceProfile | None:
+    if payload.device is None or not payload.content_type.startswith(JSON):
+        return None
+    device = registry.get_device(uow.conn, payload.tenant, payload.device)
+    if device is None or not device["profile_id"]:
+        return None
+    row = registry.get_profile(uow.conn, payload.tenant, device["profile_id"])
+    return parse_profile(json.loads(row["spec"])) if row else None
+
+
+def _store_tenant(uow: UnitOfWork, settings: Settings, tenant: str, items: list[_Pending],
+                  payloads: Sequence[Payload]) -> None:
+    conn = uow.conn
+    live = [p for p in items if p.event is not None]
+    device_ids = sorted({p.event.device for p in live if p.event and p.event.device})
+    devices = registry.get_devices(conn, tenant, device_ids)
+    books: dict[str, list[Assignment]] = {d: [] for d in devices}
+    for a in registry.assignments_for(conn, tenant, list(devices)):
+        books[a["device_id"]].append(Assignment(a["customer_id"], a["valid_from_ms"],
+                                                a["valid_to_ms"]))
+    resolved = {d: AssignmentBook(v) for d, v in books.items()}
+    customers_named = sorted({p.event.customer for p in live if p.event and p.event.customer})
+    known_customers = {c for c in customers_named
+                       if registry.get_customer(conn, tenant, c) is not None}
+
+    seen: dict[str, _Pending] = {}
+    to_insert: list[_Pending] = []
+    for p in live:
+        assert p.event is not None
+        reason = _check(p.event, payloads[p.payload].received_ms, settings, devices,
+                        known_customers)
+        if reason is not None:
+            _reject(p, reason)
+            continue
+        p.customer = (p.event.customer if p.event.device is None
+                      else resolved[p.event.device].customer_at(p.event.time_ms))
+        if p.event.customer is not None and p.event.device is not None \
+                and p.event.customer != p.customer:
+            _reject(p, f"device {p.event.device!r} did not belong to customer "
+                       f"{p.event.customer!r} at that time")
+            continue
+        p.fingerprint = fingerprint(p.event)
+        first = seen.get(p.event.id)
+        if first is not None:
+            _settle_duplicate(p, first.fingerprint)
+            continue
+        seen[p.event.id] = p
+        to_insert.append(p)
+
+    received = {p.payload: payloads[p.payload].received_ms for p in to_insert}
+    inserted = eventlog.insert_new(conn, [
+        {"tenant_id": tenant, "id": p.event.id, "type": p.event.type,
+         "time_ms": p.event.time_ms, "received_ms": received[p.payload],
+         "device_id": p.event.device, "customer_id": p.customer,
+         "data": dumps(dict(p.event.data)), "fingerprint": p.fingerprint}
+        for p in to_insert if p.event is not None
+    ])
+    existing = eventlog.fingerprints(
+        conn, tenant, [p.event.id for p in to_insert if p.event and p.event.id not in inserted])
+    accepted: list[_Pending] = []
+    for p in to_insert:
+        assert p.event is not None
+        if p.event.id in inserted:
+            p.status = "accepted"
+            accepted.append(p)
+        else:
+            _settle_duplicate(p, existing.get(p.event.id, ""))
+    _after_accept(uow, settings, tenant, accepted, received)
+    _quarantine(uow, tenant, [p for p in items if p.status == "rejected"], payloads)
+
+
+def _check(event: Event, received_ms: int, settings: Settings, devices: dict[str, Any],
+           customers: set[str]) -> str | None:
+    if not event.id or len(event.id) > MAX_ID_LENGTH:
+        return f"id must be 1 to {MAX_ID_LENGTH} characters"
+    if not event.type or len(event.type) > MAX_TYPE_LENGTH:
+        return f"type must be 1 to {MAX_TYPE_LENGTH} characters"
+    if event.time_ms > received_ms + settings.future_tolerance_ms:
+        return (f"time is {(event.time_ms - received_ms) // 1000} s in the future "
+                f"(at most {settings.future_tolerance_ms // 1000} s allowed)")
+    if event.time_ms < received_ms - settings.late_window_ms:
+        days = settings.late_window_ms // 86_400_000
+        return f"time is older than the late window ({days} days); replay after widening it"
+    if event.device is None and event.customer is None:
+        return "names neither a device nor a customer"
+    if event.device is not None and event.device not in devices:
+        return f"unknown device {event.device!r}; register it, then replay"
+    if event.device is None and event.customer not in customers:
+        return f"unknown customer {event.customer!r}"
+    return None
+
+
+def _reject(p: _Pending, reason: str) -> None:
+    assert p.event is not None
+    p.status, p.reason = "rejected", reason
+    p.quarantine_raw = dumps(_event_doc(p.event)).encode()
+
+
+def _settle_duplicate(p: _Pending, stored_fingerprint: str) -> None:
+    if stored_fingerprint == p.fingerprint:
+        p.status = "duplicate"
+    else:
+        _reject(p, "conflict: this id is already stored with different content")
+
+
+def _event_doc(event: Event) -> dict[str, Any]:
+    """The monetiot JSON form of an event: what quarantine keeps and can replay."""
+    from monetiot.domain.clock import iso_from_ms
+
+    doc: dict[str, Any] = {"id": event.id, "type": event.type, "time": iso_from_ms(event.time_ms)}
+    if event.device is not None:
+        doc["device"] = event.device
+    if event.customer is not None:
+        doc["customer"] = event.customer
+    doc["data"] = dict(event.data)
+    return doc
+
+
+def _after_accept(uow: UnitOfWork, settings: Settings, tenant: str, accepted: list[_Pending],
+                  received: dict[int, int]) -> None:
+    if not accepted:
+        return
+    attributed = [Attributed(p.event, p.customer) for p in accepted if p.event is not None]
+    metering.record(uow, tenant, attributed)
+    last_seen: dict[str, int] = {}
+    for p in accepted:
+        assert p.event is not None
+        device = p.event.device
+        if device is None:
+            continue
+        last_seen[device] = max(last_seen.get(device, 0), received[p.payload])
+        if p.event.type == connectivity.STATUS_EVENT:
+            state = p.event.data.get("state")
+            if state in ("online", "offline"):
+                registry.update_device(uow.conn, tenant, device,
+                                       {"reported_state": state, "reported_ms": p.event.time_ms})
+    registry.touch_devices(uow.conn, tenant, last_seen)
+
+
+def _quarantine(uow: UnitOfWork, tenant: str, rejected: list[_Pending],
+                payloads: Sequence[Payload]) -> None:
+    # A SenML pack is rejected whole: keep its body once, not once per record.
+    kept: dict[tuple[int, bytes], int] = {}
+    for p in rejected:
+        payload = payloads[p.payload]
+        key = (p.payload, p.quarantine_raw)
+        if key in kept:
+            p.quarantine_id = kept[key]
+            continue
+        (entry_id,) = quarantine_store.insert(uow.conn, [{
+            "tenant_id": tenant, "received_ms": payload.received_ms, "source": payload.source,
+            "content_type": p.quarantine_type, "device_id": payload.device,
+            "record": p.record[:100], "reason": p.reason or "", "raw": p.quarantine_raw,
+            "status": "open", "resolved_ms": None,
+        }])
+        kept[key] = entry_id
+        p.quarantine_id = entry_id

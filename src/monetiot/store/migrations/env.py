@@ -1,0 +1,29 @@
+"""Alembic environment: one migration chain for SQLite and PostgreSQL.
+
+The connection is handed in by `monetiot.store.migrate.upgrade` (config.attributes["connection"]);
+SQLite gets batch mode so that later ALTERs work there too.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+
+from monetiot.store.schema import metadata
+
+config = context.config
+connection = config.attributes.get("connection")
+
+
+def run() -> None:
+    if connection is None:
+        raise RuntimeError("run migrations through `monetiot db upgrade`")
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

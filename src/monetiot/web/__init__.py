@@ -1,0 +1,1 @@
+"""The FastAPI app: REST API under /v1, and (later) console and portal pages."""

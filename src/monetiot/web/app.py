@@ -1,0 +1,29 @@
+"""Builds the FastAPI application around a bootstrapped platform."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from monetiot import __version__
+from monetiot.bootstrap import Platform
+from monetiot.web import errors
+from monetiot.web.routes import events, registry, usage
+
+
+def create_app(platform: Platform) -> FastAPI:
+    app = FastAPI(title="monetiot", version=__version__,
+                  description="Connect a fleet, meter it, price it, bill it.")
+    app.state.platform = platform
+    errors.install(app)
+    app.include_router(registry.router)
+    app.include_router(events.router)
+    app.include_router(usage.router)
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        with platform.uow(readonly=True) as uow:
+            uow.conn.exec_driver_sql("SELECT 1")
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    return app

@@ -1,0 +1,51 @@
+"""The one place where domain errors become HTTP problem+json responses (RFC 9457)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from monetiot.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    MonetiotError,
+    NotFound,
+    Unauthorized,
+)
+
+_STATUS: list[tuple[type[MonetiotError], int, str]] = [
+    (InvalidInput, 422, "invalid input"),
+    (NotFound, 404, "not found"),
+    (Conflict, 409, "conflict"),
+    (Unauthorized, 401, "unauthorized"),
+    (Forbidden, 403, "forbidden"),
+]
+
+
+def problem(status: int, title: str, detail: str, field: str | None = None) -> JSONResponse:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status,
+                               "detail": detail}
+    if field is not None:
+        body["field"] = field
+    headers = {"WWW-Authenticate": 'Bearer realm="monetiot"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(MonetiotError)
+    async def _domain(_: Request, exc: MonetiotError) -> JSONResponse:
+        for kind, status, title in _STATUS:
+            if isinstance(exc, kind):
+                return problem(status, title, str(exc), exc.field)
+        return problem(400, "bad request", str(exc), exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        return problem(422, "invalid input", f"{field}: {first.get('msg', 'invalid')}"
+                       if field else str(first.get("msg", "invalid")), field)

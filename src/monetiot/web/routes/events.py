@@ -1,0 +1,98 @@
+"""/v1 routes for sending events, reading them back, and the quarantine."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from monetiot.bootstrap import Platform
+from monetiot.domain.errors import InvalidInput
+from monetiot.domain.jsonexact import loads
+from monetiot.services import quarantine
+from monetiot.services.access import Principal
+from monetiot.services.ingest import Payload, ingest
+from monetiot.store import eventlog
+from monetiot.web.deps import platform, principal
+from monetiot.web.responses import parse_time, respond
+
+router = APIRouter(prefix="/v1")
+MAX_BODY = 16 * 1024 * 1024
+
+
+@router.post("/events")
+async def post_events(request: Request, who: Principal = Depends(principal),
+                      plat: Platform = Depends(platform)) -> JSONResponse:
+    """A batch in any supported format; one result per record. 2xx only after the commit."""
+    who.require("ingest")
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise InvalidInput(f"body larger than {MAX_BODY} bytes; split the batch", field="body")
+    content_type = request.headers.get("content-type", "application/json")
+    payload = Payload(tenant=who.tenant, content_type=content_type, body=body,
+                      received_ms=plat.clock.now_ms(), source="http", device=who.device)
+    from starlette.concurrency import run_in_threadpool
+
+    def work() -> JSONResponse:
+        with plat.uow() as uow:
+            (result,) = ingest(uow, plat.settings, [payload])
+        summary = result.summary()
+        status = 200 if summary["rejected"] < len(result.records) or not result.records else 422
+        return respond(summary | {"results": [r.as_dict() for r in result.records]}, status)
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/events")
+def list_events(device: str | None = None, customer: str | None = None,
+                start: str | None = None, end: str | None = None, limit: int = 100,
+                who: Principal = Depends(principal),
+                plat: Platform = Depends(platform)) -> JSONResponse:
+    who.require("read")
+    with plat.uow(readonly=True) as uow:
+        rows = eventlog.list_events(uow.conn, who.tenant, device_id=device, customer_id=customer,
+                                    start_ms=parse_time(start, "start"),
+                                    end_ms=parse_time(end, "end"), limit=min(limit, 1000))
+    return respond({"events": [
+        {"id": r["id"], "type": r["type"], "time_ms": r["time_ms"],
+         "received_ms": r["received_ms"], "device": r["device_id"],
+         "customer": r["customer_id"], "data": loads(r["data"])} for r in rows]})
+
+
+@router.get("/quarantine")
+def list_quarantine(status: str | None = "open", limit: int = 100, after: int = 0,
+                    who: Principal = Depends(principal),
+                    plat: Platform = Depends(platform)) -> JSONResponse:
+    who.require("read")
+    with plat.uow(readonly=True) as uow:
+        entries = quarantine.list_entries(uow, who.tenant, None if status == "all" else status,
+                                          min(limit, 1000), after)
+        counts = quarantine.counts(uow, who.tenant)
+    return respond({"counts": counts, "entries": entries})
+
+
+@router.get("/quarantine/{entry_id}")
+def get_quarantine(entry_id: int, who: Principal = Depends(principal),
+                   plat: Platform = Depends(platform)) -> JSONResponse:
+    who.require("read")
+    with plat.uow(readonly=True) as uow:
+        return respond(quarantine.get_entry(uow, who.tenant, entry_id))
+
+
+@router.post("/quarantine/{entry_id}/replay")
+async def replay(entry_id: int, request: Request, who: Principal = Depends(principal),
+                 plat: Platform = Depends(platform)) -> JSONResponse:
+    """Replay as kept; or send a corrected payload as the body (with its Content-Type)."""
+    who.require("admin")
+    body = await request.body()
+    content_type = request.headers.get("content-type") if body else None
+    with plat.uow() as uow:
+        return respond(quarantine.replay(uow, plat.settings, plat.clock.now_ms(), who.tenant,
+                                         entry_id, body or None, content_type))
+
+
+@router.post("/quarantine/{entry_id}/discard")
+def discard(entry_id: int, who: Principal = Depends(principal),
+            plat: Platform = Depends(platform)) -> JSONResponse:
+    who.require("admin")
+    with plat.uow() as uow:
+        return respond(quarantine.discard(uow, plat.clock.now_ms(), who.tenant, entry_id))

@@ -1,0 +1,61 @@
+"""/v1 routes for meters and usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import JSONResponse
+
+from monetiot.bootstrap import Platform
+from monetiot.domain.errors import InvalidInput
+from monetiot.services import metering
+from monetiot.services.access import Principal
+from monetiot.web.deps import platform, principal
+from monetiot.web.responses import parse_time, respond
+
+router = APIRouter(prefix="/v1")
+
+
+@router.post("/meters", status_code=201)
+def create_meter(doc: dict[str, Any] = Body(...), who: Principal = Depends(principal),
+                 plat: Platform = Depends(platform)) -> JSONResponse:
+    who.require("admin")
+    with plat.uow() as uow:
+        return respond(metering.create_meter(uow, plat.clock.now_ms(), who.tenant, doc), 201)
+
+
+@router.get("/meters")
+def list_meters(who: Principal = Depends(principal),
+                plat: Platform = Depends(platform)) -> JSONResponse:
+    who.require("read")
+    with plat.uow(readonly=True) as uow:
+        return respond({"meters": metering.list_meters(uow, who.tenant)})
+
+
+@router.get("/usage")
+def usage(meter: str, start: str, end: str, window: str = "total", tz: str | None = None,
+          customer: str | None = None, device: str | None = None, group_by: str = "",
+          who: Principal = Depends(principal),
+          plat: Platform = Depends(platform)) -> JSONResponse:
+    """Usage of `meter` over [start, end) per window (hour, day, month or total).
+
+    Day and month windows follow `tz`, or the customer's time zone when `customer` is given.
+    """
+    who.require("read")
+    start_ms, end_ms = parse_time(start, "start"), parse_time(end, "end")
+    if start_ms is None or end_ms is None:
+        raise InvalidInput("required", field="start" if start_ms is None else "end")
+    with plat.uow(readonly=True) as uow:
+        zone = tz
+        if zone is None and customer is not None:
+            from monetiot.services.fleet import get_customer
+
+            zone = str(get_customer(uow, who.tenant, customer)["timezone"])
+        query = metering.UsageQuery(
+            meter=meter, start_ms=start_ms, end_ms=end_ms, window=window, tz=zone or "UTC",
+            customer=customer, device=device,
+            group_by=tuple(g for g in group_by.split(",") if g),
+        )
+        rows = metering.usage(uow, who.tenant, query, plat.clock.now_ms())
+    return respond({"meter": meter, "window": window, "tz": query.tz, "usage": rows})
