@@ -30,6 +30,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `app`; no work happens at import.
     from monetiot.cli import (
         commands_data,  # noqa: F401
+        commands_demo,  # noqa: F401
         commands_fleet,  # noqa: F401
         commands_payloads,  # noqa: F401
         commands_pricing,  # noqa: F401
