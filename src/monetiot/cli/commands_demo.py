@@ -39,12 +39,12 @@ def demo(port: int = typer.Option(8000, help="Port of the web app."),
     for reason, n in info["rejections"].items():
         console.print(f"  {n:>4} x {reason}")
     rows = scenario.usage_by_customer_month(result)
-    months = sorted({k for r in rows for k in r if k not in ("customer", "meter")})
+    month_names = sorted({k for r in rows for k in r if k not in ("customer", "meter")})
     table = Table(title="Metered usage by customer, meter and month (customer's time zone)")
-    for column in ["customer", "meter", *months]:
+    for column in ["customer", "meter", *month_names]:
         table.add_column(column, justify="left" if column in ("customer", "meter") else "right")
     for row in rows:
-        table.add_row(row["customer"], row["meter"], *(_cell(row.get(m)) for m in months))
+        table.add_row(row["customer"], row["meter"], *(_cell(row.get(m)) for m in month_names))
     console.print(table)
     console.print(f"Admin API key (shown once): [bold]{result.admin_key}[/]")
     if not serve:

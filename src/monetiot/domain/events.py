@@ -17,10 +17,10 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Union
+from typing import TypeAlias
 
 # JSON-like values with exact numbers.
-Value = Union[Decimal, str, bool, None, list["Value"], dict[str, "Value"]]
+Value: TypeAlias = "Decimal | str | bool | list[Value] | dict[str, Value] | None"
 
 MAX_ID_LENGTH = 200
 MAX_TYPE_LENGTH = 200
@@ -46,7 +46,7 @@ class Rejected:
     raw: object = None
 
 
-Decoded = Union[Event, Rejected]
+Decoded: TypeAlias = "Event | Rejected"
 
 
 def derived_id(*parts: str) -> str:

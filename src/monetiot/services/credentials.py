@@ -49,9 +49,8 @@ def new_device_password() -> tuple[str, str]:
 def mosquitto_hash(password: str, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(12)
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, _PBKDF2_ROUNDS)
-    return "$7${}${}${}".format(
-        _PBKDF2_ROUNDS, base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
-    )
+    encoded = base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
+    return f"$7${_PBKDF2_ROUNDS}${encoded[0]}${encoded[1]}"
 
 
 def check_device_password(password: str, stored: str) -> bool:

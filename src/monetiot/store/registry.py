@@ -177,7 +177,8 @@ def assignments_for(conn: Connection, tenant_id: str, device_ids: Sequence[str])
     ids = list(device_ids)
     for start in range(0, len(ids), 500):
         rows += _all(conn, select(assignments).where(
-            assignments.c.tenant_id == tenant_id, assignments.c.device_id.in_(ids[start:start + 500])
+            assignments.c.tenant_id == tenant_id,
+            assignments.c.device_id.in_(ids[start:start + 500]),
         ))
     return rows
 

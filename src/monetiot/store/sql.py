@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, func
+from sqlalchemy import Connection, Numeric, Table, func, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,7 +18,8 @@ def insert_for(conn: Connection, table: Table) -> Any:
 
 def dec_add(conn: Connection, a: Any, b: Any) -> ColumnElement[Any]:
     if conn.dialect.name == "postgresql":
-        return a + b  # type: ignore[no-any-return]
+        # ExactDecimal's Python-side impl is String, whose `+` would compile to `||`.
+        return type_coerce(a, Numeric()) + type_coerce(b, Numeric())
     return func.dec_add(a, b)
 
 
