@@ -112,7 +112,7 @@ def _scalar_text(raw: Value) -> str | None:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, Decimal):
-        return format(raw.normalize(), "f") if raw == raw.to_integral_value() else format(raw, "f")
+        return format(raw.normalize(), "f")
     if isinstance(raw, str):
         return raw
     return json.dumps(raw, sort_keys=True, default=str)

@@ -7,7 +7,15 @@ ISO 4217 minor unit.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
 
 from monetiot.domain.errors import InvalidInput
 
@@ -18,6 +26,14 @@ _EXPONENTS: dict[str, int] = {
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
     "CLF": 4, "UYW": 4,
 }
+
+
+EXACT = Context(prec=1000, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+"""Sums and products of exact inputs: 1000 digits, and an error rather than a silent rounding.
+(Python's default context keeps only 28 significant digits.)"""
+
+QUOTIENT = Context(prec=34)
+"""Quotients that need not terminate (averages, unit conversions): 34 significant digits."""
 
 
 def currency_exponent(currency: str) -> int:
@@ -48,9 +64,9 @@ def to_decimal(value: object, field: str) -> Decimal:
         except InvalidOperation:
             raise InvalidInput(f"not a decimal number: {value!r}", field=field) from None
     elif isinstance(value, float):
-        # A float that reached us was parsed through binary already; its shortest repr is the
-        # closest we can get to what the user wrote.
-        result = Decimal(repr(value))
+        raise InvalidInput(
+            f"{value!r} was read as a binary float and may have lost digits; "
+            "send the number as text or read JSON numbers as decimals", field=field)
     else:
         raise InvalidInput(f"expected a number, got {type(value).__name__}", field=field)
     if not result.is_finite():

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from monetiot.domain.events import Event
 from monetiot.domain.meters import HOUR_MS, Aggregation, Meter
+from monetiot.domain.money import EXACT
 
 BucketKey = tuple[str, str, str, str, int]
 """(meter_id, customer_id, device_id, group_key, bucket_ms); '' where there is none."""
@@ -31,7 +32,7 @@ class Delta:
 
     def add(self, value: Decimal, time_ms: int) -> None:
         self.count += 1
-        self.sum += value
+        self.sum = EXACT.add(self.sum, value)
         self.min = value if self.min is None else min(self.min, value)
         self.max = value if self.max is None else max(self.max, value)
         if self.latest_ms is None or time_ms >= self.latest_ms:
@@ -105,6 +106,7 @@ def integrate(readings: Sequence[Reading], start_ms: int, end_ms: int) -> dict[
             bucket = bucket_of(t)
             upto = min(bucket + HOUR_MS, seg_end)
             key = (reading.customer, bucket)
-            out[key] = out.get(key, Decimal(0)) + reading.value * (upto - t)
+            out[key] = EXACT.add(out.get(key, Decimal(0)),
+                                 EXACT.multiply(reading.value, upto - t))
             t = upto
     return out

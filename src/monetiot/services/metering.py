@@ -20,6 +20,7 @@ from monetiot.domain import connectivity
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.events import Event
 from monetiot.domain.jsonexact import loads
+from monetiot.domain.money import EXACT, QUOTIENT
 from monetiot.domain.meters import (
     CONNECTED_MINUTES,
     HOUR_MS,
@@ -240,7 +241,8 @@ def _window(uow: UnitOfWork, tenant: str, meter: Meter, query: UsageQuery, w: Wi
         key = tuple(r[d] for d in dims)
         t = totals.setdefault(key, {"count": 0, "sum": Decimal(0), "min": None, "max": None})
         t["count"] += int(r["count"])
-        t["sum"] += Decimal(str(r["sum"])) if r["sum"] is not None else 0
+        if r["sum"] is not None:
+            t["sum"] = EXACT.add(t["sum"], Decimal(str(r["sum"])))
         for name, pick in (("min", min), ("max", max)):
             if r[name] is not None:
                 v = Decimal(str(r[name]))
@@ -265,7 +267,8 @@ def _add_tails(uow: UnitOfWork, tenant: str, meter: Meter, query: UsageQuery, w:
             continue
         key = tuple(r[d] for d in dims)
         t = totals.setdefault(key, {"count": 0, "sum": Decimal(0), "min": None, "max": None})
-        t["sum"] += Decimal(str(r["latest_value"])) * (end - start)
+        t["sum"] = EXACT.add(t["sum"], EXACT.multiply(Decimal(str(r["latest_value"])),
+                                                      end - start))
 
 
 def _has_later_reading(uow: UnitOfWork, tenant: str, meter: Meter, r: Row, end_ms: int) -> bool:
@@ -283,9 +286,9 @@ def _value(agg: Aggregation, t: Row) -> Decimal | None:
     if agg is Aggregation.MAX:
         return t["max"]  # type: ignore[no-any-return]
     if agg is Aggregation.AVG:
-        return Decimal(t["sum"]) / t["count"] if t["count"] else None
+        return QUOTIENT.divide(Decimal(t["sum"]), t["count"]) if t["count"] else None
     # TIME_WEIGHTED_SUM: integral of value x ms, reported in value x hours
-    return Decimal(t["sum"]) / HOUR_MS
+    return QUOTIENT.divide(Decimal(t["sum"]), HOUR_MS).normalize(QUOTIENT)
 
 
 def _rows(query: UsageQuery, w: Window, found: list[Row], dims: list[str],

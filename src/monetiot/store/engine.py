@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from monetiot.domain.money import EXACT
+
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     parsed = make_url(url)
@@ -40,7 +42,7 @@ def _dec_add(a: Any, b: Any) -> str | None:
     x, y = _dec(a), _dec(b)
     if x is None or y is None:
         return None if x is None and y is None else format(x if y is None else y, "f")
-    return format(x + y, "f")
+    return format(EXACT.add(x, y), "f")
 
 
 def _dec_min(a: Any, b: Any) -> str | None:
@@ -63,7 +65,7 @@ class _DecSum:
 
     def step(self, value: Any) -> None:
         if value is not None:
-            self.total = Decimal(str(value)) + (self.total or Decimal(0))
+            self.total = EXACT.add(Decimal(str(value)), self.total or Decimal(0))
 
     def finalize(self) -> str | None:
         return None if self.total is None else format(self.total, "f")
