@@ -1,4 +1,4 @@
-"""POST /v1/charges/preview and /v1/tariffs/preview answer as the CLI does, on the conformance cases."""
+"""POST /v1/charges/preview and /v1/tariffs/preview agree with the conformance cases."""
 
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ from monetiot.domain import connectivity
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.events import Event
 from monetiot.domain.jsonexact import loads
-from monetiot.domain.money import EXACT, QUOTIENT
 from monetiot.domain.meters import (
     CONNECTED_MINUTES,
     HOUR_MS,
@@ -29,6 +28,7 @@ from monetiot.domain.meters import (
     meter_to_doc,
     parse_meter,
 )
+from monetiot.domain.money import EXACT, QUOTIENT
 from monetiot.domain.rollups import Attributed, Reading, bucket_of, compute_deltas, integrate
 from monetiot.domain.windows import Window, split
 from monetiot.store import eventlog, registry
