@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, String, any_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql
 
+from monetiot.store import pgcopy
 from monetiot.store.schema import (
     api_keys,
     assignments,
@@ -125,13 +127,25 @@ def get_device(conn: Connection, tenant_id: str, device_id: str) -> Row | None:
 
 def get_devices(conn: Connection, tenant_id: str, device_ids: Sequence[str]) -> dict[str, Row]:
     found: dict[str, Row] = {}
-    ids = list(device_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk in _id_chunks(conn, device_ids):
         for row in _all(conn, select(devices).where(devices.c.tenant_id == tenant_id,
-                                                    devices.c.id.in_(chunk))):
+                                                    _among(conn, devices.c.id, chunk))):
             found[row["id"]] = row
     return found
+
+
+def _id_chunks(conn: Connection, ids: Sequence[str]) -> list[list[str]]:
+    """PostgreSQL takes any number of ids as one array; SQLite takes bound values, 500 a time."""
+    ids = list(ids)
+    size = (len(ids) or 1) if conn.dialect.name == "postgresql" else 500
+    return [ids[start:start + size] for start in range(0, len(ids), size)]
+
+
+def _among(conn: Connection, column: Any, ids: list[str]) -> Any:
+    """`column IN ids`; on PostgreSQL `= ANY(array)`, one statement text for any number of ids."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(String)))
+    return column.in_(ids)
 
 
 def list_devices(conn: Connection, tenant_id: str, customer_id: str | None = None,
@@ -155,13 +169,33 @@ def update_device(conn: Connection, tenant_id: str, device_id: str, values: Row)
 
 def touch_devices(conn: Connection, tenant_id: str, seen: dict[str, int]) -> None:
     """Move `last_seen_ms` forward (never back) for the devices heard from in a batch."""
-    for device_id, seen_ms in seen.items():
-        conn.execute(
-            update(devices)
-            .where(devices.c.tenant_id == tenant_id, devices.c.id == device_id,
-                   or_(devices.c.last_seen_ms.is_(None), devices.c.last_seen_ms < seen_ms))
-            .values(last_seen_ms=seen_ms)
-        )
+    if not seen:
+        return
+    ordered = sorted(seen.items())  # one lock order for every writer: no deadlocks
+    if pgcopy.is_postgresql(conn):
+        pgcopy.stage(conn, _STAGE_SEEN, "id text, seen_ms bigint", ordered)
+        # Rows are locked in id order first (LockRows runs above the sort), then updated.
+        pgcopy.run(conn, f"""
+            WITH staged AS (DELETE FROM {_STAGE_SEEN} RETURNING id, seen_ms),
+            locked AS (
+                SELECT d.id, s.seen_ms FROM devices d JOIN staged s ON s.id = d.id
+                WHERE d.tenant_id = %s AND (d.last_seen_ms IS NULL OR d.last_seen_ms < s.seen_ms)
+                ORDER BY d.id FOR NO KEY UPDATE OF d)
+            UPDATE devices d SET last_seen_ms = l.seen_ms FROM locked l
+            WHERE d.tenant_id = %s AND d.id = l.id
+              AND (d.last_seen_ms IS NULL OR d.last_seen_ms < l.seen_ms)""",
+                   (tenant_id, tenant_id))
+        return
+    stmt = (
+        update(devices)
+        .where(devices.c.tenant_id == tenant_id, devices.c.id == bindparam("device"),
+               or_(devices.c.last_seen_ms.is_(None), devices.c.last_seen_ms < bindparam("seen")))
+        .values(last_seen_ms=bindparam("seen"))
+    )
+    conn.execute(stmt, [{"device": d, "seen": ms} for d, ms in ordered])
+
+
+_STAGE_SEEN = "monetiot_stage_seen"
 
 
 # assignments ----------------------------------------------------------------------------------
@@ -174,11 +208,9 @@ def assignment_history(conn: Connection, tenant_id: str, device_id: str) -> list
 
 def assignments_for(conn: Connection, tenant_id: str, device_ids: Sequence[str]) -> list[Row]:
     rows: list[Row] = []
-    ids = list(device_ids)
-    for start in range(0, len(ids), 500):
+    for chunk in _id_chunks(conn, device_ids):
         rows += _all(conn, select(assignments).where(
-            assignments.c.tenant_id == tenant_id,
-            assignments.c.device_id.in_(ids[start:start + 500]),
+            assignments.c.tenant_id == tenant_id, _among(conn, assignments.c.device_id, chunk)
         ))
     return rows
 
@@ -192,3 +224,13 @@ def close_assignment(conn: Connection, tenant_id: str, device_id: str, at_ms: in
 
 def insert_assignment(conn: Connection, row: Row) -> None:
     conn.execute(assignments.insert().values(**row))
+
+
+def customer_assignments(conn: Connection, tenant_id: str, customer_id: str, start_ms: int,
+                         end_ms: int) -> list[Row]:
+    """The customer's assignment intervals that overlap [start, end)."""
+    return _all(conn, select(assignments).where(
+        assignments.c.tenant_id == tenant_id, assignments.c.customer_id == customer_id,
+        assignments.c.valid_from_ms < end_ms,
+        or_(assignments.c.valid_to_ms.is_(None), assignments.c.valid_to_ms > start_ms),
+    ).order_by(assignments.c.device_id, assignments.c.valid_from_ms))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import monetiot.store.billing_tables  # noqa: F401  (registers the billing tables)
 from monetiot.store.schema import metadata
 
 config = context.config

@@ -1,0 +1,127 @@
+"""Billing periods in the customer's time zone.
+
+A subscription's periods follow its interval (monthly, quarterly, yearly) and its anchor:
+`calendar` periods start on the first of the month (a partial first period runs from the start
+to the next boundary); `anniversary` periods start on the day of month the subscription started,
+clamped to the month's end (a start on Jan 31 gives Feb 28 or 29, then Mar 31: the clamp never
+drifts). Boundaries are local midnights, converted to UTC milliseconds, so a daylight saving
+change makes a period an hour shorter or longer, never shifts its days.
+
+Invariants: periods are contiguous and non-overlapping; period `index` 0 contains the start.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from monetiot.domain.errors import InvalidInput
+
+MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+ANCHORS = ("calendar", "anniversary")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    index: int
+    start_ms: int
+    end_ms: int
+
+
+def local_date(ms: int, tz: str) -> date:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(ZoneInfo(tz)).date()
+
+
+def midnight_ms(day: date, tz: str) -> int:
+    local = datetime.combine(day, time(0), tzinfo=ZoneInfo(tz))
+    return int(local.astimezone(UTC).timestamp() * 1000)
+
+
+def add_months(day: date, months: int, anchor_day: int) -> date:
+    """`day` moved by `months`, on `anchor_day` clamped to the month's length."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(anchor_day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """How a subscription's periods fall."""
+
+    start_ms: int
+    interval: str  # monthly | quarterly | yearly
+    anchor: str  # calendar | anniversary
+    tz: str
+
+    def __post_init__(self) -> None:
+        if self.interval not in MONTHS:
+            raise InvalidInput(f"must be one of {', '.join(MONTHS)}", field="billing_period")
+        if self.anchor not in ANCHORS:
+            raise InvalidInput(f"must be one of {', '.join(ANCHORS)}", field="anchor")
+        ZoneInfo(self.tz)
+
+    def _boundary(self, k: int) -> date:
+        """The local date on which period k starts (k >= 1; period 0 starts at `start_ms`)."""
+        first = local_date(self.start_ms, self.tz)
+        step = MONTHS[self.interval]
+        if self.anchor == "anniversary":
+            return add_months(first, k * step, first.day)
+        # calendar: the next interval boundary after the start, counted from January
+        month0 = (first.month - 1) // step * step  # start of the interval holding `first`
+        base = date(first.year, month0 + 1, 1)
+        return add_months(base, k * step, 1)
+
+    def period(self, index: int) -> Period:
+        if index < 0:
+            raise InvalidInput("must be 0 or more", field="index")
+        start = self.start_ms if index == 0 else midnight_ms(self._boundary(index), self.tz)
+        return Period(index, start, midnight_ms(self._boundary(index + 1), self.tz))
+
+    def period_at(self, at_ms: int) -> Period:
+        if at_ms < self.start_ms:
+            raise InvalidInput("is before the subscription starts", field="at")
+        index = 0
+        while True:
+            p = self.period(index)
+            if at_ms < p.end_ms:
+                return p
+            index += 1
+
+    def periods_until(self, end_ms: int) -> Iterator[Period]:
+        """Every period that has started before `end_ms`."""
+        index = 0
+        while True:
+            p = self.period(index)
+            if p.start_ms >= end_ms:
+                return
+            yield p
+            index += 1
+
+    def full_length_ms(self, p: Period) -> int:
+        """The length the period would have had from its nominal boundary (for proration)."""
+        if p.index > 0 or self.anchor == "anniversary":
+            return p.end_ms - p.start_ms
+        step = MONTHS[self.interval]
+        first = local_date(self.start_ms, self.tz)
+        month0 = (first.month - 1) // step * step
+        nominal = midnight_ms(date(first.year, month0 + 1, 1), self.tz)
+        return p.end_ms - nominal
+
+
+def days_between(start_ms: int, end_ms: int, tz: str) -> int:
+    """Local calendar days in [start, end), counting a started day as a day."""
+    first, last = local_date(start_ms, tz), local_date(end_ms - 1, tz)
+    return (last - first).days + 1 if end_ms > start_ms else 0
+
+
+def day_fraction(part_start_ms: int, part_end_ms: int, period: Period, tz: str,
+                 period_start_ms: int | None = None) -> Fraction:
+    """Day-based proration: days used of [part) over days in the (nominal) period."""
+    whole_start = period.start_ms if period_start_ms is None else period_start_ms
+    whole = days_between(whole_start, period.end_ms, tz)
+    used = days_between(max(part_start_ms, period.start_ms), min(part_end_ms, period.end_ms), tz)
+    return Fraction(used, whole) if whole else Fraction(0)

@@ -1,0 +1,379 @@
+"""Billing runs: close every due boundary of every subscription into exactly one invoice.
+
+A boundary is a moment when something becomes billable: a slice of a period starts (its
+in-advance charges) or ends (its in-arrears charges, usage and true-up). `bill_subscription`
+bills a subscription's boundaries from where it stopped (`billed_until_ms`) up to now, each into
+one invoice in one transaction:
+- the subscription row is locked (PostgreSQL) or the database is (SQLite), and the invoice's
+  (subscription, kind, boundary) is unique, so two runs at once, or a re-run after a crash, never
+  bill a boundary twice;
+- usage that arrived after its period was invoiced is billed on the next invoice as a labelled
+  adjustment (the difference between what the rollups say now and what was billed).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from monetiot.domain.billing.invoice import Line, settle
+from monetiot.domain.billing.subscriptions import Phase, Slice, paused_ms, slices
+from monetiot.domain.clock import iso_from_ms
+from monetiot.domain.errors import MonetiotError, NotFound
+from monetiot.domain.plans import (
+    USAGE,
+    PeriodInputs,
+    Plan,
+    RatedLine,
+    rate_in_advance,
+    rate_period,
+)
+from monetiot.services import billing_inputs as inputs
+from monetiot.services import credits
+from monetiot.services.catalog import load_plan
+from monetiot.store import billing as store
+from monetiot.store.engine import UnitOfWork
+
+Row = dict[str, Any]
+DAY_MS = 86_400_000
+
+
+@dataclass
+class RunReport:
+    subscriptions: int = 0
+    invoices: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def run(uow_factory: Callable[..., UnitOfWork], now_ms: int, tenant: str | None = None,
+        *, finalize: bool = True, batch: int = 200) -> RunReport:
+    """Bill every due subscription, each in its own transaction; safe to re-run or run twice."""
+    report = RunReport()
+    after = ("", "")
+    while True:
+        with uow_factory(readonly=True) as uow:
+            due = store.due_subscriptions(uow.conn, tenant, now_ms, batch, after)
+        if not due:
+            return report
+        for key in due:
+            after = key
+            report.subscriptions += 1
+            try:
+                with uow_factory() as uow:
+                    report.invoices += bill_subscription(uow, now_ms, key[0], key[1],
+                                                         finalize=finalize)
+            except MonetiotError as exc:
+                report.errors.append({"tenant": key[0], "subscription": key[1],
+                                      "error": str(exc)})
+
+
+def bill_subscription(uow: UnitOfWork, now_ms: int, tenant: str, subscription_id: str,
+                      *, finalize: bool = True, commit: bool = True) -> list[str]:
+    """Bill the subscription's due boundaries; returns the ids of the invoices it created."""
+    sub = store.get_subscription(uow.conn, tenant, subscription_id, lock=True)
+    if sub is None:
+        raise NotFound(f"no subscription {subscription_id!r}", field="subscription")
+    state = _State.load(uow, tenant, sub, now_ms)
+    created: list[str] = []
+    for boundary in state.boundaries():
+        if boundary < sub["billed_until_ms"] or boundary > now_ms:
+            continue
+        lines = state.lines_at(boundary)
+        if lines:
+            invoice_id = _create_invoice(uow, now_ms, tenant, sub, boundary, lines, state,
+                                         finalize=finalize)
+            if invoice_id is not None:
+                created.append(invoice_id)
+        sub["billed_until_ms"] = boundary + 1
+    store.update_subscription(uow.conn, tenant, subscription_id,
+                              {"billed_until_ms": sub["billed_until_ms"]})
+    if commit:
+        uow.commit()
+    return created
+
+
+@dataclass
+class _State:
+    """A subscription's phases, slices and plans, read once per billing."""
+
+    uow: UnitOfWork
+    tenant: str
+    sub: Row
+    now_ms: int
+    slices: list[Slice]
+    plans: dict[tuple[str, int], Plan]
+    pauses: list[tuple[int, int | None]]
+
+    @classmethod
+    def load(cls, uow: UnitOfWork, tenant: str, sub: Row, now_ms: int) -> _State:
+        plans: dict[tuple[str, int], Plan] = {}
+        phases = []
+        for row in store.phases(uow.conn, tenant, sub["id"]):
+            key = (row["plan_id"], row["plan_version"])
+            if key not in plans:
+                plans[key] = load_plan(uow, tenant, *key).plan
+            phases.append(Phase(row["start_ms"], row["end_ms"], key[0], key[1],
+                                plans[key].billing_period.value))
+        pauses = [(p["start_ms"], p["end_ms"]) for p in store.pauses(uow.conn, tenant, sub["id"])]
+        cut = slices(sub["start_ms"], sub["end_ms"], sub["anchor"], sub["timezone"], phases,
+                     now_ms + 1)
+        return cls(uow, tenant, sub, now_ms, cut, plans, pauses)
+
+    def plan(self, s: Slice) -> Plan:
+        return self.plans[(s.phase.plan_id, s.phase.plan_version)]
+
+    def boundaries(self) -> list[int]:
+        points = {s.start_ms for s in self.slices} | {s.end_ms for s in self.slices}
+        return sorted(p for p in points if p <= self.now_ms)
+
+    def lines_at(self, boundary: int) -> list[Line]:
+        lines: list[Line] = []
+        for s in self.slices:
+            if s.end_ms == boundary:
+                lines += self._arrears(s)
+        lines += self._adjustments(boundary)
+        for s in self.slices:
+            if s.start_ms == boundary:
+                lines += [_line(r) for r in self._advance(s).lines]
+        return lines
+
+    # rating ---------------------------------------------------------------------------------
+
+    def _active_start(self, s: Slice) -> int:
+        trial_end = self.sub["trial_end_ms"]
+        return s.start_ms if trial_end is None else min(max(s.start_ms, trial_end), s.end_ms)
+
+    def _factor(self, s: Slice) -> Decimal:
+        active = self._active_start(s)
+        factor = s.factor(self.sub["timezone"], active)
+        whole = s.period.end_ms - s.period.start_ms
+        paused = paused_ms(self.pauses, active, s.end_ms, self.now_ms)
+        if paused and whole:
+            from fractions import Fraction
+
+            factor = max(Fraction(0), factor - Fraction(paused, whole))
+        return inputs.decimal(factor)
+
+    def _in_trial(self, s: Slice) -> bool:
+        trial_end = self.sub["trial_end_ms"]
+        return trial_end is not None and s.end_ms <= trial_end
+
+    def _advance_inputs(self, s: Slice) -> PeriodInputs:
+        customer = self.sub["customer_id"]
+        return PeriodInputs(
+            period_index=s.index, start_ms=s.start_ms, end_ms=s.end_ms,
+            in_trial=self._in_trial(s),
+            active_devices=inputs.devices_at(self.uow, self.tenant, customer, s.start_ms),
+            seats=self.sub["seats"], advance_period_factor=self._factor(s),
+        )
+
+    def _advance(self, s: Slice) -> Any:
+        return rate_in_advance(self.plan(s), self._advance_inputs(s))
+
+    def _arrears(self, s: Slice) -> list[Line]:
+        plan, customer = self.plan(s), self.sub["customer_id"]
+        active = self._active_start(s)
+        earlier = [x for x in self.slices if x.phase == s.phase and x.index < s.index]
+        prepaid = self._advance(s).total
+        rating = rate_period(plan, PeriodInputs(
+            period_index=s.index, start_ms=s.start_ms, end_ms=s.end_ms,
+            in_trial=self._in_trial(s),
+            usage=inputs.usage(self.uow, self.tenant, customer, plan, active, s.end_ms,
+                               self.now_ms),
+            active_devices=inputs.device_periods(self.uow, self.tenant, customer, active,
+                                                 s.end_ms, s.period.end_ms - s.period.start_ms),
+            seats=self.sub["seats"],
+            new_devices=inputs.new_devices(self.uow, self.tenant, customer, s.start_ms,
+                                           s.end_ms),
+            earlier_new_devices=inputs.earlier_new_devices(self.uow, self.tenant, customer,
+                                                           earlier)[-s.index:] if s.index else (),
+            period_factor=self._factor(s), prepaid=prepaid,
+        ))
+        for r in rating.lines:
+            if r.kind == USAGE and r.meter is not None:
+                store.put_usage_billed(self.uow.conn, {
+                    "tenant_id": self.tenant, "subscription_id": self.sub["id"],
+                    "charge_id": r.charge_id, "period_start_ms": active,
+                    "period_end_ms": s.end_ms, "quantity": r.quantity, "amount": r.amount,
+                    "invoice_id": "",
+                })
+        return [_line(r) for r in rating.lines]
+
+    def _adjustments(self, boundary: int) -> list[Line]:
+        """Usage that arrived after its period was invoiced, billed now as the difference."""
+        lines: list[Line] = []
+        customer = self.sub["customer_id"]
+        for row in store.usage_billed_for(self.uow.conn, self.tenant, self.sub["id"]):
+            if row["period_end_ms"] >= boundary or not row["invoice_id"]:
+                continue
+            s = next((x for x in self.slices if x.end_ms == row["period_end_ms"]), None)
+            if s is None:
+                continue
+            plan = self.plan(s)
+            charge = next((c for c in plan.usage if c.id == row["charge_id"]), None)
+            if charge is None:
+                continue
+            now_usage = inputs.usage(self.uow, self.tenant, customer, plan,
+                                     row["period_start_ms"], row["period_end_ms"], self.now_ms)
+            quantity = now_usage.get(charge.meter, Decimal(0))
+            if quantity == row["quantity"]:
+                continue
+            rerated = rate_period(plan, PeriodInputs(
+                period_index=0, start_ms=row["period_start_ms"], end_ms=row["period_end_ms"],
+                usage={charge.meter: quantity}))
+            amount = next((r.amount for r in rerated.lines if r.charge_id == charge.id),
+                          Decimal(0))
+            delta_q, delta_a = quantity - row["quantity"], amount - row["amount"]
+            lines.append(Line(
+                kind="adjustment", charge_id=charge.id, meter_id=charge.meter,
+                description=(f"Adjustment: {charge.name}, usage of "
+                             f"{iso_from_ms(row['period_start_ms'])[:10]} to "
+                             f"{iso_from_ms(row['period_end_ms'])[:10]} that arrived after "
+                             f"it was invoiced ({_signed(delta_q)} {charge.meter})"),
+                amount=delta_a, quantity=delta_q,
+                covers_start_ms=row["period_start_ms"], covers_end_ms=row["period_end_ms"],
+                details={"billed_quantity": str(row["quantity"]), "quantity": str(quantity),
+                         "billed_amount": str(row["amount"]), "amount": str(amount)},
+            ))
+            store.put_usage_billed(self.uow.conn, row | {"quantity": quantity, "amount": amount,
+                                                         "invoice_id": ""})
+        return lines
+
+
+def _signed(value: Decimal) -> str:
+    return f"+{value}" if value > 0 else str(value)
+
+
+def _line(r: RatedLine) -> Line:
+    details: dict[str, object] = {}
+    if r.explanation:
+        details["explanation"] = [
+            {k: (str(v) if isinstance(v, Decimal) else v) for k, v in vars(e).items()
+             if v is not None} if hasattr(e, "__dict__") else str(e)
+            for e in r.explanation
+        ]
+    for name in ("included", "billable", "minimum", "counted", "instalment", "instalments"):
+        value = getattr(r, name)
+        if value is not None:
+            details[name] = str(value)
+    if r.timing is not None:
+        details["timing"] = r.timing.value
+    return Line(kind=r.kind, description=r.name, amount=r.amount, charge_id=r.charge_id,
+                meter_id=r.meter, quantity=r.quantity, unit_price=r.unit_price,
+                covers_start_ms=r.covers_start_ms, covers_end_ms=r.covers_end_ms,
+                details=details | {"unit": r.unit})
+
+
+def _create_invoice(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, boundary: int,
+                    lines: Sequence[Line], state: _State, *, finalize: bool) -> str | None:
+    currency = _plan_at(state, boundary).currency
+    tax = credits.customer_tax(uow, tenant, sub["customer_id"])
+    discounts = credits.discounts_for(uow, tenant, sub["id"], currency)
+    wallet = credits.wallet_balance(uow, tenant, sub["customer_id"], currency, now_ms)
+    totals = settle(lines, currency, tax, discounts, wallet)
+    covers = [x for line in lines for x in (line.covers_start_ms, line.covers_end_ms)
+              if x is not None]
+    invoice_id = f"inv_{uuid.uuid4().hex[:20]}"
+    claimed = store.claim_invoice(uow.conn, {
+        "tenant_id": tenant, "id": invoice_id, "number": None, "customer_id": sub["customer_id"],
+        "subscription_id": sub["id"], "kind": "period", "boundary_ms": boundary,
+        "period_start_ms": min(covers, default=boundary),
+        "period_end_ms": max(covers, default=boundary), "status": "draft", "currency": currency,
+        "subtotal": totals.subtotal, "tax": totals.tax, "total": totals.total,
+        "credited": Decimal(0), "paid": Decimal(0), "created_ms": now_ms, "finalized_ms": None,
+        "due_ms": None, "paid_ms": None, "voided_ms": None,
+    })
+    if not claimed:
+        return None  # another run billed this boundary
+    store.insert_lines(uow.conn, [_line_row(tenant, invoice_id, i, line)
+                                  for i, line in enumerate(totals.lines, start=1)])
+    _mark_usage_billed(uow, tenant, sub["id"], invoice_id)
+    credits.record_use(uow, now_ms, tenant, sub, invoice_id, totals)
+    if finalize:
+        finalize_invoice(uow, now_ms, tenant, invoice_id)
+    return invoice_id
+
+
+def _plan_at(state: _State, boundary: int) -> Plan:
+    """The plan an invoice at `boundary` is in: the one starting there, else the one ending."""
+    starting = [s for s in state.slices if s.start_ms == boundary]
+    ending = [s for s in state.slices if s.end_ms == boundary]
+    return state.plan((starting or ending or state.slices[-1:])[0])
+
+
+def _mark_usage_billed(uow: UnitOfWork, tenant: str, subscription_id: str,
+                       invoice_id: str) -> None:
+    for row in store.usage_billed_for(uow.conn, tenant, subscription_id):
+        if not row["invoice_id"]:
+            store.put_usage_billed(uow.conn, row | {"invoice_id": invoice_id})
+
+
+def _line_row(tenant: str, invoice_id: str, position: int, line: Line) -> Row:
+    return {
+        "tenant_id": tenant, "invoice_id": invoice_id, "position": position, "kind": line.kind,
+        "charge_id": line.charge_id, "description": line.description, "meter_id": line.meter_id,
+        "quantity": line.quantity, "unit_price": line.unit_price, "amount": line.amount,
+        "amount_due": line.amount_due, "tax_rate": line.tax_rate, "tax_due": line.tax_due,
+        "covers_start_ms": line.covers_start_ms, "covers_end_ms": line.covers_end_ms,
+        "details": json.dumps(line.details, default=str),
+    }
+
+
+def finalize_invoice(uow: UnitOfWork, now_ms: int, tenant: str, invoice_id: str) -> Row:
+    """Give a draft its gap-free number and due date; report it (`invoice.finalized`)."""
+    row = store.get_invoice(uow.conn, tenant, invoice_id, lock=True)
+    if row is None:
+        raise NotFound(f"no invoice {invoice_id!r}", field="invoice")
+    if row["status"] != "draft":
+        return row
+    number = f"INV-{store.next_invoice_number(uow.conn, tenant):06d}"
+    terms = credits.payment_terms_days(uow, tenant, row["customer_id"])
+    values = {"number": number, "status": "finalized", "finalized_ms": now_ms,
+              "due_ms": now_ms + terms * DAY_MS}
+    if row["total"] <= 0:
+        values |= {"status": "paid", "paid_ms": now_ms}
+    store.update_invoice(uow.conn, tenant, invoice_id, values)
+    row = row | values
+    store.emit(uow.conn, tenant, f"invoice.finalized:{invoice_id}", "invoice.finalized",
+               {"invoice": invoice_view(row)}, now_ms)
+    if row["status"] == "paid":
+        store.emit(uow.conn, tenant, f"invoice.paid:{invoice_id}", "invoice.paid",
+                   {"invoice": invoice_view(row)}, now_ms)
+    return row
+
+
+def invoice_view(row: Row, lines: Sequence[Row] | None = None) -> Row:
+    view = {k: row[k] for k in (
+        "id", "number", "customer_id", "subscription_id", "kind", "status", "currency",
+        "period_start_ms", "period_end_ms", "subtotal", "tax", "total", "credited", "paid",
+        "created_ms", "finalized_ms", "due_ms", "paid_ms", "voided_ms")}
+    view = {("customer" if k == "customer_id" else "subscription" if k == "subscription_id"
+             else k): (str(v) if isinstance(v, Decimal) else v) for k, v in view.items()}
+    if lines is not None:
+        view["lines"] = [line_view(r) for r in lines]
+    return view
+
+
+def line_view(row: Row) -> Row:
+    view = {k: row[k] for k in ("position", "kind", "charge_id", "description", "meter_id",
+                                "quantity", "unit_price", "amount", "amount_due", "tax_rate",
+                                "tax_due", "covers_start_ms", "covers_end_ms")}
+    view = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in view.items()}
+    view["details"] = json.loads(row["details"])
+    return view
+
+
+def get_invoice(uow: UnitOfWork, tenant: str, invoice_id: str) -> Row:
+    row = store.get_invoice(uow.conn, tenant, invoice_id)
+    if row is None:
+        raise NotFound(f"no invoice {invoice_id!r}", field="invoice")
+    return invoice_view(row, store.invoice_lines_of(uow.conn, tenant, invoice_id))
+
+
+def list_invoices(uow: UnitOfWork, tenant: str, **filters: Any) -> list[Row]:
+    return [invoice_view(r) for r in store.list_invoices(uow.conn, tenant, **filters)]
+

@@ -1,0 +1,71 @@
+"""What billing needs to know about one slice of a subscription, read from the store.
+
+Usage comes from the meters' rollups, devices from the customer's assignment history: a device
+is *active* for a customer while it is assigned to it, and a device is *new* in the slice in
+which its assignment to the customer starts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from monetiot.domain.billing.subscriptions import Slice
+from monetiot.domain.money import QUOTIENT
+from monetiot.domain.plans import Plan
+from monetiot.services import metering
+from monetiot.store import registry
+from monetiot.store.engine import UnitOfWork
+
+
+def decimal(value: Fraction) -> Decimal:
+    exact = QUOTIENT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return exact.normalize(QUOTIENT) if exact else Decimal(0)
+
+
+def usage(uow: UnitOfWork, tenant: str, customer: str, plan: Plan, start_ms: int, end_ms: int,
+          now_ms: int) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    if end_ms <= start_ms:
+        return {charge.meter: Decimal(0) for charge in plan.usage}
+    for charge in plan.usage:
+        if charge.meter in out:
+            continue
+        rows = metering.usage(uow, tenant, metering.UsageQuery(
+            meter=charge.meter, start_ms=start_ms, end_ms=end_ms, customer=customer), now_ms)
+        value = rows[0]["value"] if rows else None
+        out[charge.meter] = value if isinstance(value, Decimal) else Decimal(0)
+    return out
+
+
+def device_periods(uow: UnitOfWork, tenant: str, customer: str, start_ms: int, end_ms: int,
+                   whole_ms: int) -> Decimal:
+    """Time-weighted devices: device-time in [start, end) over the whole period's length."""
+    if end_ms <= start_ms or whole_ms <= 0:
+        return Decimal(0)
+    total = 0
+    for a in _assignments(uow, tenant, customer, start_ms, end_ms):
+        hi = end_ms if a["valid_to_ms"] is None else min(end_ms, a["valid_to_ms"])
+        total += max(0, hi - max(start_ms, a["valid_from_ms"]))
+    return decimal(Fraction(total, whole_ms))
+
+
+def devices_at(uow: UnitOfWork, tenant: str, customer: str, at_ms: int) -> Decimal:
+    return Decimal(len({a["device_id"] for a in _assignments(uow, tenant, customer, at_ms,
+                                                             at_ms + 1)}))
+
+
+def new_devices(uow: UnitOfWork, tenant: str, customer: str, start_ms: int, end_ms: int) -> int:
+    return sum(1 for a in _assignments(uow, tenant, customer, start_ms, end_ms)
+               if start_ms <= a["valid_from_ms"] < end_ms)
+
+
+def earlier_new_devices(uow: UnitOfWork, tenant: str, customer: str, earlier: list[Slice],
+                        ) -> tuple[int, ...]:
+    return tuple(new_devices(uow, tenant, customer, s.start_ms, s.end_ms) for s in earlier)
+
+
+def _assignments(uow: UnitOfWork, tenant: str, customer: str, start_ms: int,
+                 end_ms: int) -> list[dict[str, Any]]:
+    return registry.customer_assignments(uow.conn, tenant, customer, start_ms, end_ms)
