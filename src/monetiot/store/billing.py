@@ -138,8 +138,9 @@ def end_pause(conn: Connection, tenant_id: str, subscription_id: str, at_ms: int
 def claim_invoice(conn: Connection, row: Row) -> bool:
     """Insert the invoice unless its (subscription, kind, boundary) already has one."""
     stmt = insert_for(conn, invoices).values(**row).on_conflict_do_nothing(
-        index_elements=["tenant_id", "subscription_id", "kind", "boundary_ms"])
-    return conn.execute(stmt).rowcount == 1
+        index_elements=["tenant_id", "subscription_id", "kind", "boundary_ms"],
+    ).returning(invoices.c.id)
+    return conn.execute(stmt).first() is not None
 
 
 def insert_lines(conn: Connection, rows: Sequence[Row]) -> None:

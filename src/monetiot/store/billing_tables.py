@@ -165,7 +165,7 @@ outbox = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tenant_id", String(ID), nullable=False),
-    Column("event_id", String(40), nullable=False),
+    Column("event_id", String(300), nullable=False),
     Column("type", String(60), nullable=False),
     Column("payload", Text, nullable=False),
     Column("created_ms", BigInteger, nullable=False),

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from monetiot.store import pgcopy
 from monetiot.store.schema import events
 from monetiot.store.sql import insert_for
 
@@ -20,9 +21,73 @@ _CHUNK = 1000
 
 def insert_new(conn: Connection, rows: Sequence[Row]) -> set[str]:
     """Insert rows whose (tenant, id) is not stored yet; return the ids that were inserted."""
-    inserted: set[str] = set()
     if not rows:
-        return inserted
+        return set()
+    if pgcopy.is_postgresql(conn):
+        return _insert_new_copy(conn, rows)
+    return _insert_new_sqlite(conn, rows)
+
+
+_STAGE = "monetiot_stage_events"
+_STAGE_COLUMNS = ("tenant_id text, id text, type text, time_ms bigint, received_ms bigint, "
+                  "device_id text, customer_id text, data text, fingerprint text")
+_COLUMNS = ("tenant_id", "id", "type", "time_ms", "received_ms", "device_id", "customer_id",
+            "data", "fingerprint")
+
+
+def _insert_new_copy(conn: Connection, rows: Sequence[Row]) -> set[str]:
+    # Sorted by id, so two transactions inserting the same ids wait for each other in one order
+    # (never a deadlock) when a batch is resent while the first delivery is still in flight.
+    pgcopy.stage(conn, _STAGE, _STAGE_COLUMNS,
+                 ((r["tenant_id"], r["id"], r["type"], r["time_ms"], r["received_ms"],
+                   r.get("device_id"), r.get("customer_id"), r["data"], r["fingerprint"])
+                  for r in rows))
+    names = ", ".join(_COLUMNS)
+    found = pgcopy.run(conn, f"""
+        WITH staged AS (DELETE FROM {_STAGE} RETURNING *)
+        INSERT INTO events ({names}) SELECT {names} FROM staged ORDER BY tenant_id, id
+        ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id""")
+    return {r[0] for r in found}
+
+
+def _insert_new_sqlite(conn: Connection, rows: Sequence[Row]) -> set[str]:
+    """Ids already stored are looked up first, then the others are inserted in one executemany.
+
+    Exact because a SQLite writer holds the database lock for its whole transaction (monetiot
+    begins writes with BEGIN IMMEDIATE); should another writer still have got in between, the
+    insert count tells, and the batch is redone the general way.
+    """
+    present: set[tuple[str, str]] = set()
+    by_tenant: dict[str, list[str]] = {}
+    for r in rows:
+        by_tenant.setdefault(r["tenant_id"], []).append(r["id"])
+    for tenant_id, ids in by_tenant.items():
+        present.update((tenant_id, i) for i in fingerprints(conn, tenant_id, ids))
+    fresh: dict[tuple[str, str], Row] = {}
+    for r in rows:
+        key = (r["tenant_id"], r["id"])
+        if key not in present and key not in fresh:
+            fresh[key] = r
+    if not fresh:
+        return set()
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    names = [c for c in _COLUMNS if c in rows[0]]
+    sql = (f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+           "ON CONFLICT (tenant_id, id) DO NOTHING")
+    before = raw.total_changes
+    raw.execute("SAVEPOINT monetiot_insert_new")
+    raw.executemany(sql, [tuple(r.get(c) for c in names) for r in fresh.values()])
+    if raw.total_changes - before == len(fresh):
+        raw.execute("RELEASE monetiot_insert_new")
+        return {key[1] for key in fresh}
+    raw.execute("ROLLBACK TO monetiot_insert_new")
+    raw.execute("RELEASE monetiot_insert_new")
+    return _insert_new_returning(conn, rows)
+
+
+def _insert_new_returning(conn: Connection, rows: Sequence[Row]) -> set[str]:
+    inserted: set[str] = set()
     stmt = (
         insert_for(conn, events)
         .on_conflict_do_nothing(index_elements=["tenant_id", "id"])

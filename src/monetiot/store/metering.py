@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, case, delete, func, select
 
 from monetiot.domain.rollups import BucketKey, Delta
+from monetiot.store import pgcopy
 from monetiot.store.schema import meters, presence, rollup_values, rollups
 from monetiot.store.sql import (
     dec_add,
@@ -45,18 +46,21 @@ def list_meters(conn: Connection, tenant_id: str) -> list[Row]:
 def add_deltas(conn: Connection, tenant_id: str, deltas: Mapping[BucketKey, Delta]) -> None:
     if not deltas:
         return
+    keys = sorted(deltas)  # a fixed order keeps concurrent writers deadlock-free
+    if pgcopy.is_postgresql(conn):
+        _add_deltas_copy(conn, tenant_id, keys, deltas)
+        return
     rows = [
         {"tenant_id": tenant_id, "meter_id": k[0], "customer_id": k[1], "device_id": k[2],
          "group_key": k[3], "bucket_ms": k[4], "count": d.count, "sum": d.sum, "min": d.min,
          "max": d.max, "latest_ms": d.latest_ms, "latest_value": d.latest_value}
-        for k, d in sorted(deltas.items())  # a fixed order keeps concurrent writers deadlock-free
+        for k in keys for d in (deltas[k],)
     ]
     stmt = insert_for(conn, rollups)
     new = stmt.excluded
     newer = new.latest_ms >= rollups.c.latest_ms
     stmt = stmt.on_conflict_do_update(
-        index_elements=["tenant_id", "meter_id", "customer_id", "device_id", "group_key",
-                        "bucket_ms"],
+        index_elements=list(_ROLLUP_KEY),
         set_={
             "count": rollups.c.count + new.count,
             "sum": dec_add(conn, rollups.c.sum, new.sum),
@@ -68,6 +72,36 @@ def add_deltas(conn: Connection, tenant_id: str, deltas: Mapping[BucketKey, Delt
     )
     for start in range(0, len(rows), 1000):
         conn.execute(stmt, rows[start:start + 1000])
+
+
+_ROLLUP_KEY = ("tenant_id", "meter_id", "customer_id", "device_id", "group_key", "bucket_ms")
+_STAGE_ROLLUPS = "monetiot_stage_rollups"
+
+
+def _add_deltas_copy(conn: Connection, tenant_id: str, keys: Sequence[BucketKey],
+                     deltas: Mapping[BucketKey, Delta]) -> None:
+    """The same upsert as the portable path, as one statement over a COPYed batch."""
+    pgcopy.stage(
+        conn, _STAGE_ROLLUPS,
+        "tenant_id text, meter_id text, customer_id text, device_id text, group_key text, "
+        "bucket_ms bigint, count bigint, sum numeric, min numeric, max numeric, "
+        "latest_ms bigint, latest_value numeric",
+        ((tenant_id, *k, d.count, d.sum, d.min, d.max, d.latest_ms, d.latest_value)
+         for k in keys for d in (deltas[k],)),
+    )
+    names = ", ".join((*_ROLLUP_KEY, "count", "sum", "min", "max", "latest_ms", "latest_value"))
+    newer = "excluded.latest_ms >= rollups.latest_ms"
+    pgcopy.run(conn, f"""
+        WITH staged AS (DELETE FROM {_STAGE_ROLLUPS} RETURNING *)
+        INSERT INTO rollups ({names}) SELECT {names} FROM staged ORDER BY {", ".join(_ROLLUP_KEY)}
+        ON CONFLICT ({", ".join(_ROLLUP_KEY)}) DO UPDATE SET
+            count = rollups.count + excluded.count,
+            sum = rollups.sum + excluded.sum,
+            min = least(rollups.min, excluded.min),
+            max = greatest(rollups.max, excluded.max),
+            latest_value = CASE WHEN {newer} THEN excluded.latest_value
+                                ELSE rollups.latest_value END,
+            latest_ms = CASE WHEN {newer} THEN excluded.latest_ms ELSE rollups.latest_ms END""")
 
 
 def add_unique_values(conn: Connection, tenant_id: str,
@@ -111,10 +145,26 @@ def replace_integrals(
 
 
 def add_presence(conn: Connection, rows: Sequence[Row]) -> None:
-    if rows:
-        stmt = insert_for(conn, presence).on_conflict_do_nothing()
-        for start in range(0, len(rows), 1000):
-            conn.execute(stmt, list(rows[start:start + 1000]))
+    if not rows:
+        return
+    if pgcopy.is_postgresql(conn):
+        pgcopy.stage(conn, _STAGE_PRESENCE,
+                     "tenant_id text, device_id text, minute_ms bigint, customer_id text",
+                     ((r["tenant_id"], r["device_id"], r["minute_ms"], r["customer_id"])
+                      for r in rows))
+        pgcopy.run(conn, f"""
+            WITH staged AS (DELETE FROM {_STAGE_PRESENCE} RETURNING *)
+            INSERT INTO presence (tenant_id, device_id, minute_ms, customer_id)
+            SELECT tenant_id, device_id, minute_ms, customer_id FROM staged
+            ORDER BY tenant_id, device_id, minute_ms
+            ON CONFLICT DO NOTHING""")
+        return
+    stmt = insert_for(conn, presence).on_conflict_do_nothing()
+    for start in range(0, len(rows), 1000):
+        conn.execute(stmt, list(rows[start:start + 1000]))
+
+
+_STAGE_PRESENCE = "monetiot_stage_presence"
 
 
 def bucket_rows(

@@ -209,3 +209,30 @@ presence = Table(
     PrimaryKeyConstraint("tenant_id", "device_id", "minute_ms"),
     Index("ix_presence_customer", "tenant_id", "customer_id", "minute_ms"),
 )
+
+# Plans and their versions. A version's document is the canonical JSON of the plan (exact
+# decimals as text) and never changes; `latest_version` is what new subscriptions sign.
+plans = Table(
+    "plans",
+    metadata,
+    Column("tenant_id", String(ID), nullable=False),
+    Column("id", String(ID), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("latest_version", Integer, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    Column("tenant_id", String(ID), nullable=False),
+    Column("plan_id", String(ID), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "plan_id", "version"),
+    ForeignKeyConstraint(["tenant_id", "plan_id"], ["plans.tenant_id", "plans.id"]),
+)

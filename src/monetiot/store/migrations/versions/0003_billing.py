@@ -114,7 +114,7 @@ def upgrade() -> None:
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('tenant_id', sa.String(length=100), nullable=False),
-    sa.Column('event_id', sa.String(length=40), nullable=False),
+    sa.Column('event_id', sa.String(length=300), nullable=False),
     sa.Column('type', sa.String(length=60), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('created_ms', sa.BigInteger(), nullable=False),
