@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from monetiot import __version__
 from monetiot.bootstrap import Platform
 from monetiot.web import errors
-from monetiot.web.routes import events, previews, registry, usage
+from monetiot.web.routes import billing, events, plans, previews, registry, usage
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -20,6 +20,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(events.router)
     app.include_router(usage.router)
     app.include_router(previews.router)
+    app.include_router(plans.router)
+    app.include_router(billing.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
