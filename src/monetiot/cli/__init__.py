@@ -5,7 +5,10 @@ Errors: a `MonetiotError` prints one line on stderr and exits with status 2.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -39,6 +42,33 @@ def _register() -> None:
         commands_pricing,  # noqa: F401
         commands_tariffs,  # noqa: F401
     )
+
+    _guard_all(app)
+
+
+def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A command whose domain errors print one line and exit 2, however it is invoked."""
+    if getattr(func, "_monetiot_guarded", False):
+        return func
+
+    @functools.wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MonetiotError as exc:
+            fail(str(exc))
+
+    guarded._monetiot_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def _guard_all(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        if command.callback is not None:
+            command.callback = _guard(command.callback)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _guard_all(group.typer_instance)
 
 
 def main() -> None:

@@ -155,3 +155,15 @@ def credit_note(invoice_id: str, amount: str, reason: str = typer.Option(...),
         print_json(credits.issue_credit_note(uow, plat.clock.now_ms(), tenant, invoice_id, {
             "amount": amount, "reason": reason, "refund": refund,
             "idempotency_key": key or None}))
+
+
+@app.command("simulate")
+def simulate(scenario: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+             db: Path | None = typer.Option(None, help="Keep the store in this SQLite file.")
+             ) -> None:
+    """Run a scenario (plans, customers, usage, changes, dates) on a throwaway store and print
+    its invoices as JSON: check a plan before it goes live."""
+    from monetiot import simulation
+
+    result = simulation.run(simulation.load(scenario), db=db)
+    typer.echo(simulation.to_json(result))

@@ -8,15 +8,14 @@ input prints one line naming the field on stderr and exits 2, with nothing on st
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from monetiot.cli import app, fail
-from monetiot.domain import jsonexact
-from monetiot.domain.errors import InvalidInput, MonetiotError
+from monetiot.cli.documents import read_document
+from monetiot.domain.errors import MonetiotError
 from monetiot.domain.money import to_decimal
 from monetiot.domain.pricing import parse_charge, price, to_json
 
@@ -31,7 +30,7 @@ def charge_preview(
 ) -> None:
     """Price a charge for a quantity (or transactions) and print its amount and lines as JSON."""
     try:
-        charge = parse_charge(_read_document(charge_file))
+        charge = parse_charge(read_document(charge_file, "charge"))
         result = price(
             charge,
             None if quantity is None else to_decimal(quantity, "quantity"),
@@ -48,42 +47,3 @@ def _transactions(text: str) -> list[Decimal]:
     if parts == [""]:
         return []
     return [to_decimal(part, f"transactions[{i}]") for i, part in enumerate(parts)]
-
-
-def _read_document(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read the charge file: {exc}") from None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return _load_yaml(text, path)
-    try:
-        return jsonexact.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path}: not valid JSON: {exc}") from None
-
-
-def _load_yaml(text: str, path: Path) -> Any:
-    import yaml  # only YAML charge files pay for importing it
-
-    class ExactLoader(yaml.SafeLoader):
-        """SafeLoader that reads YAML floats as exact decimals, never as binary floats."""
-
-    def exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-        text = str(loader.construct_scalar(node)).replace("_", "")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
-            raise InvalidInput(f"{path}: not a finite decimal: {text!r}")
-        return value
-
-    ExactLoader.add_constructor("tag:yaml.org,2002:float", exact_float)
-    try:
-        return yaml.load(text, Loader=ExactLoader)  # safe: ExactLoader is a SafeLoader
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise InvalidInput(f"{path}: not valid YAML{line}: {problem}") from None
