@@ -110,10 +110,7 @@ def _setup(plat: Platform, scenario: Doc, start: int) -> None:
             metering.create_meter(uow, start, TENANT, _mapping(meter, f"meters[{i}]"))
     for i, entry in enumerate(scenario.get("plans", [])):
         entry = _mapping(entry, f"plans[{i}]")
-        if "file" in entry:
-            document = read_document(base / str(entry["file"]), "plan")
-        else:
-            document = entry
+        document = read_document(base / str(entry["file"]), "plan") if "file" in entry else entry
         with plat.uow() as uow:
             catalog.apply_plan(uow, start, TENANT, document)
     for i, customer in enumerate(scenario.get("customers", [])):
@@ -121,7 +118,7 @@ def _setup(plat: Platform, scenario: Doc, start: int) -> None:
         with plat.uow() as uow:
             fleet.create_customer(uow, start, TENANT, {
                 k: v for k, v in customer.items() if k in ("id", "name", "email", "timezone")})
-        billing_settings = {k: customer[k] for k in ("tax_rate", "tax_inclusive",
+        billing_settings: Doc = {k: customer[k] for k in ("tax_rate", "tax_inclusive",
                                                      "payment_terms_days") if k in customer}
         if billing_settings:
             with plat.uow() as uow:
@@ -164,7 +161,7 @@ def _walk(plat: Platform, scenario: Doc, start: int, end: int,
         if due:
             _ingest(plat, now, due)
             sent += len(due)
-        for t, i, sub in subs:
+        for t, _, sub in subs:
             if t == now:
                 doc = {k: v for k, v in sub.items() if k != "start"} | {"start_ms": t}
                 with plat.uow() as uow:
