@@ -11,14 +11,16 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from monetiot import demo_plans
 from monetiot.bootstrap import Platform, bootstrap
 from monetiot.domain.clock import FixedClock, SystemClock
 from monetiot.domain.windows import period_bounds
 from monetiot.ingest.simulator import HOUR_MS, make_fleet
-from monetiot.services import access, fleet, metering
+from monetiot.services import access, billing, catalog, fleet, metering, subscriptions
 from monetiot.settings import Settings
 
 TENANT = "demo"
@@ -98,6 +100,14 @@ def run(db_path: Path, months: int = 3, devices_per_kind: int = 5,
         with plat.uow() as uow:
             fleet.create_device(uow, start, TENANT, {"id": device.id, "customer": device.customer,
                                                      "assigned_from": start})
+    for plan in demo_plans.PLANS:
+        with plat.uow() as uow:
+            catalog.apply_plan(uow, start, TENANT, plan)
+    for customer_id, plan_id in demo_plans.SUBSCRIPTIONS.items():
+        with plat.uow() as uow:
+            subscriptions.create(uow, start, TENANT, {
+                "id": f"{customer_id}-sub", "customer": customer_id, "plan": plan_id,
+                "start_ms": start, "seats": 3})
     result = DemoResult(plat, admin.key, start, end)
     client = TestClient(create_app(plat))
     headers = {"Authorization": f"Bearer {admin.key}"}
@@ -112,6 +122,7 @@ def run(db_path: Path, months: int = 3, devices_per_kind: int = 5,
                 result.sent[record["status"]] += 1
                 if record["status"] == "rejected":
                     result.reasons[_reason_kind(record.get("reason", ""))] += 1
+        billing.run(plat.uow, clock.now_ms(), TENANT)
         if progress is not None:
             progress(block + step - start, end - start)
     clock.at_ms = now
@@ -169,6 +180,23 @@ def summary(result: DemoResult) -> dict[str, Any]:
         q = quarantine.counts(uow, TENANT)
     return {"payloads": result.payloads, "records": dict(result.sent),
             "quarantine": q, "rejections": dict(result.reasons.most_common(8))}
+
+
+def invoices(result: DemoResult) -> list[dict[str, Any]]:
+    with result.platform.uow(readonly=True) as uow:
+        return billing.list_invoices(uow, TENANT, limit=100_000)
+
+
+def revenue_by_model(result: DemoResult) -> dict[str, dict[str, Decimal]]:
+    """Invoiced revenue (totals excluding nothing) per business model and month of issue."""
+    plan_of = {f"{c}-sub": p for c, p in demo_plans.SUBSCRIPTIONS.items()}
+    out: dict[str, dict[str, Decimal]] = {}
+    for inv in invoices(result):
+        model = demo_plans.MODELS[plan_of[inv["subscription"]]]
+        month = _month(inv["finalized_ms"] or inv["created_ms"], "UTC")
+        row = out.setdefault(model, {})
+        row[month] = row.get(month, Decimal(0)) + Decimal(inv["total"])
+    return out
 
 
 def dump(value: Any) -> str:

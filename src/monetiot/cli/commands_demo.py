@@ -46,6 +46,28 @@ def demo(port: int = typer.Option(8000, help="Port of the web app."),
     for row in rows:
         table.add_row(row["customer"], row["meter"], *(_cell(row.get(m)) for m in month_names))
     console.print(table)
+    invoices = sorted(scenario.invoices(result), key=lambda inv: inv["number"] or "")
+    zones = {c[0]: c[2] for c in scenario.CUSTOMERS}
+    console.print(f"Billed {len(invoices)} invoices, {invoices[0]['number'] if invoices else ''}"
+                  f" to {invoices[-1]['number'] if invoices else ''}:")
+    bills = Table(title="The last ten invoices (periods in the customer's time zone)")
+    for column in ("number", "customer", "period", "status", "total"):
+        bills.add_column(column, justify="right" if column == "total" else "left")
+    for inv in invoices[-10:]:
+        bills.add_row(inv["number"] or "draft", inv["customer"],
+                      f"{_day(inv['period_start_ms'], zones[inv['customer']])} to "
+                      f"{_day(inv['period_end_ms'], zones[inv['customer']])}",
+                      inv["status"], f"{inv['currency']} {Decimal(inv['total']):,}")
+    console.print(bills)
+    by_model = scenario.revenue_by_model(result)
+    issue_months = sorted({m for row in by_model.values() for m in row})
+    revenue = Table(title="Revenue by business model (EUR, invoiced incl. tax, by month of issue)")
+    for column in ["model", *issue_months, "total"]:
+        revenue.add_column(column, justify="left" if column == "model" else "right")
+    for model, row in sorted(by_model.items()):
+        revenue.add_row(model, *(_cell(row.get(m)) for m in issue_months),
+                        _cell(sum(row.values(), Decimal(0))))
+    console.print(revenue)
     console.print(f"Admin API key (shown once): [bold]{result.admin_key}[/]")
     if not serve:
         return
@@ -55,6 +77,14 @@ def demo(port: int = typer.Option(8000, help="Port of the web app."),
 
     console.print(f"Serving on http://127.0.0.1:{port}  (API docs: /docs; Ctrl+C stops)")
     uvicorn.run(create_app(result.platform), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _day(ms: int, tz: str) -> str:
+    """The local date of `ms` in `tz` (a period ending at local midnight shows that day)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
 
 
 def _cell(value: object) -> str:
