@@ -4,8 +4,11 @@ Devices publish, at QoS 1, to
 
     {prefix}/{tenant}/{device}/events            a payload in the default format (see below)
     {prefix}/{tenant}/{device}/events/{format}   format: json, cloudevents, cloudevents-batch,
-                                                 senml+json or senml+cbor (`CONTENT_TYPES` keys)
+                                                 senml-json or senml-cbor
     {prefix}/{tenant}/{device}/status            "online" or "offline", typically the last will
+
+The formats are the `CONTENT_TYPES` names with `+` spelled `-` (`senml+json` -> `senml-json`):
+`+` is a wildcard in MQTT and may not appear in a topic name.
 
 The format is the topic's suffix when there is one, else the MQTT 5 Content-Type property when
 the publisher set one, else monetiot JSON. A status message becomes a `device.status` CloudEvent
@@ -40,8 +43,11 @@ EVENTS = "events"
 STATUS = "status"
 STATUS_STATES = ("online", "offline")
 _KNOWN_TYPES = frozenset(CONTENT_TYPES.values())
+# topic suffix -> format name (a CONTENT_TYPES key)
+TOPIC_FORMATS: dict[str, str] = {name.replace("+", "-"): name for name in CONTENT_TYPES}
 _OPAQUE = "application/octet-stream"
 _MAX_REASON_TOPIC = 300
+_EXPECTED = "expected PREFIX/TENANT/DEVICE/events[/FORMAT] or PREFIX/TENANT/DEVICE/status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +55,7 @@ class Topic:
     tenant: str
     device: str
     kind: str  # events | status
-    format: str | None = None  # a CONTENT_TYPES key, when the topic names one
+    format: str | None = None  # a CONTENT_TYPES key (`senml+json`), when the topic names one
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +99,9 @@ def subscriptions(prefix: str, group: str) -> tuple[str, ...]:
 
 
 def events_topic(prefix: str, tenant: str, device: str, fmt: str | None = None) -> str:
+    """Where a device publishes events; `fmt` is a format name (`senml+json` or `senml-json`)."""
     base = f"{prefix}/{tenant}/{device}/{EVENTS}"
-    return base if fmt is None else f"{base}/{fmt}"
+    return base if fmt is None else f"{base}/{fmt.replace('+', '-')}"
 
 
 def status_topic(prefix: str, tenant: str, device: str) -> str:
@@ -107,7 +114,7 @@ def parse(prefix: str, topic: str) -> Topic:
         raise TopicError(f"not under the prefix {prefix!r}")
     levels = topic[len(prefix) + 1:].split("/")
     if len(levels) < 3:
-        raise TopicError("expected PREFIX/TENANT/DEVICE/events[/FORMAT] or PREFIX/TENANT/DEVICE/status")
+        raise TopicError(_EXPECTED)
     tenant, device, kind, *rest = levels
     for name, value in (("tenant", tenant), ("device", device)):
         try:
@@ -119,10 +126,10 @@ def parse(prefix: str, topic: str) -> Topic:
     if kind == EVENTS and not rest:
         return Topic(tenant, device, EVENTS)
     if kind == EVENTS and len(rest) == 1:
-        if rest[0] not in CONTENT_TYPES:
-            raise TopicError(f"unknown format {rest[0]!r}; use one of {', '.join(CONTENT_TYPES)}")
-        return Topic(tenant, device, EVENTS, rest[0])
-    raise TopicError("expected PREFIX/TENANT/DEVICE/events[/FORMAT] or PREFIX/TENANT/DEVICE/status")
+        if rest[0] not in TOPIC_FORMATS:
+            raise TopicError(f"unknown format {rest[0]!r}; use one of {', '.join(TOPIC_FORMATS)}")
+        return Topic(tenant, device, EVENTS, TOPIC_FORMATS[rest[0]])
+    raise TopicError(_EXPECTED)
 
 
 def route(prefix: str, topic: str, body: bytes, received_ms: int,
