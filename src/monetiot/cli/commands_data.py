@@ -8,7 +8,7 @@ import typer
 
 from monetiot.cli import app, fail
 from monetiot.cli.context import JsonOption, TenantOption, platform, print_json, show
-from monetiot.domain.jsonexact import loads
+from monetiot.cli.documents import read_document
 from monetiot.ingest.formats import CONTENT_TYPES
 from monetiot.services import metering, quarantine
 from monetiot.services.ingest import Payload, ingest
@@ -83,15 +83,9 @@ def q_discard(entry_id: int, tenant: str = TenantOption) -> None:
 def meter_create(file: Path = typer.Argument(..., help="Meter definition (JSON)."),
                  tenant: str = TenantOption) -> None:
     plat = platform()
-    doc = loads(file.read_text()) if file.suffix != ".yaml" else _yaml(file)
+    doc = read_document(file, "meter")
     with plat.uow() as uow:
         print_json(metering.create_meter(uow, plat.clock.now_ms(), tenant, doc))
-
-
-def _yaml(file: Path) -> dict[str, object]:
-    import yaml
-
-    return dict(yaml.safe_load(file.read_text()))
 
 
 @meters_app.command("list")
