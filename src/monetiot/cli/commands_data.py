@@ -9,6 +9,7 @@ import typer
 from monetiot.cli import app, fail
 from monetiot.cli.context import JsonOption, TenantOption, platform, print_json, show
 from monetiot.cli.documents import read_document
+from monetiot.domain.errors import InvalidInput
 from monetiot.ingest.formats import CONTENT_TYPES
 from monetiot.services import metering, quarantine
 from monetiot.services.ingest import Payload, ingest
@@ -31,8 +32,12 @@ def send(file: Path, format: str = typer.Option("json", help=", ".join(CONTENT_T
     """Ingest a file of events through the same path as POST /v1/events."""
     if format not in CONTENT_TYPES:
         fail(f"--format: must be one of {', '.join(CONTENT_TYPES)}")
+    try:
+        body = file.read_bytes()
+    except OSError as exc:
+        fail(f"file: cannot read {file}: {exc.strerror}")
     plat = platform()
-    payload = Payload(tenant=tenant, content_type=CONTENT_TYPES[format], body=file.read_bytes(),
+    payload = Payload(tenant=tenant, content_type=CONTENT_TYPES[format], body=body,
                       received_ms=plat.clock.now_ms(), source="cli", device=device or None)
     with plat.uow() as uow:
         (result,) = ingest(uow, plat.settings, [payload])
@@ -106,7 +111,8 @@ def usage(meter: str, start: str = typer.Option(..., "--from"),
     """Usage of a meter per window, from the rollups (exact)."""
     plat = platform()
     start_ms, end_ms = parse_time(start, "from"), parse_time(end, "to")
-    assert start_ms is not None and end_ms is not None
+    if start_ms is None or end_ms is None:
+        raise InvalidInput("required", field="from" if start_ms is None else "to")
     with plat.uow(readonly=True) as uow:
         zone = tz
         if not zone and customer:

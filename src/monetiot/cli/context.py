@@ -13,8 +13,23 @@ from rich.table import Table
 from monetiot.bootstrap import Platform, bootstrap
 from monetiot.web.responses import exact
 
+
+def _known_tenant(tenant: str) -> str:
+    """Refuse a tenant that does not exist before a command works on it."""
+    from monetiot.cli import fail
+    from monetiot.domain.errors import MonetiotError
+    from monetiot.services.access import require_tenant
+
+    try:
+        with platform().uow(readonly=True) as uow:
+            require_tenant(uow, tenant)
+    except MonetiotError as exc:
+        fail(str(exc))  # one line and status 2, like every other bad input
+    return tenant
+
+
 TenantOption = typer.Option(..., "--tenant", "-t", envvar="MONETIOT_TENANT",
-                            help="Tenant id (or MONETIOT_TENANT).")
+                            help="Tenant id (or MONETIOT_TENANT).", callback=_known_tenant)
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 _platform: Platform | None = None

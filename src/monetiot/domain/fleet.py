@@ -26,6 +26,15 @@ def check_id(value: object, field: str) -> str:
     return value
 
 
+def check_name(value: object, field: str, default: str) -> str:
+    """A display name: text of at most 200 characters (the id when none is given)."""
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str) or len(value) > 200:
+        raise InvalidInput("must be text of at most 200 characters", field=field)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Assignment:
     customer: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monetiot.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from monetiot.domain.fleet import check_id
+from monetiot.domain.fleet import check_id, check_name
 from monetiot.services import credentials
 from monetiot.store import registry
 from monetiot.store.engine import UnitOfWork
@@ -50,7 +50,8 @@ def create_tenant(uow: UnitOfWork, now_ms: int, tenant_id: str, name: str) -> Ne
         raise InvalidInput("must not contain '/'", field="id")
     if registry.get_tenant(uow.conn, tenant_id) is not None:
         raise Conflict(f"tenant {tenant_id!r} exists", field="id")
-    registry.insert_tenant(uow.conn, {"id": tenant_id, "name": name or tenant_id,
+    registry.insert_tenant(uow.conn, {"id": tenant_id,
+                                      "name": check_name(name, "name", tenant_id),
                                       "created_ms": now_ms})
     key = _add_key(uow, now_ms, tenant_id, "admin", "initial admin key")
     uow.commit()
@@ -70,7 +71,8 @@ def create_api_key(uow: UnitOfWork, now_ms: int, tenant: str, scope: str, name: 
 def _add_key(uow: UnitOfWork, now_ms: int, tenant: str, scope: str, name: str) -> NewKey:
     key_id, key, secret_hash = credentials.new_api_key()
     registry.insert_api_key(uow.conn, {
-        "id": key_id, "tenant_id": tenant, "name": name or scope, "scope": scope,
+        "id": key_id, "tenant_id": tenant, "name": check_name(name, "name", scope),
+        "scope": scope,
         "secret_hash": secret_hash, "created_ms": now_ms, "revoked_ms": None,
     })
     return NewKey(id=key_id, key=key, scope=scope)
@@ -88,6 +90,12 @@ def list_api_keys(uow: UnitOfWork, tenant: str) -> list[dict[str, object]]:
          "revoked_ms": r["revoked_ms"]}
         for r in registry.list_api_keys(uow.conn, tenant)
     ]
+
+
+def require_tenant(uow: UnitOfWork, tenant: str) -> None:
+    if registry.get_tenant(uow.conn, tenant) is None:
+        raise NotFound(f"no tenant {tenant!r} (create it with `monetiot tenants create`)",
+                       field="tenant")
 
 
 def authenticate_key(uow: UnitOfWork, key: str) -> Principal:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from monetiot.domain import connectivity
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
-from monetiot.domain.fleet import Assignment, AssignmentBook, check_id
+from monetiot.domain.fleet import Assignment, AssignmentBook, check_id, check_name
 from monetiot.domain.windows import zone
 from monetiot.services import credentials
 from monetiot.store import registry
@@ -27,7 +27,8 @@ def create_customer(uow: UnitOfWork, now_ms: int, tenant: str, doc: Row) -> Row:
     if not isinstance(tz, str):
         raise InvalidInput("must be an IANA zone name such as Europe/Paris", field="timezone")
     zone(tz, "timezone")
-    row = {"tenant_id": tenant, "id": customer_id, "name": str(doc.get("name") or customer_id),
+    row = {"tenant_id": tenant, "id": customer_id,
+           "name": check_name(doc.get("name"), "name", customer_id),
            "email": doc.get("email"), "timezone": tz, "created_ms": now_ms}
     if registry.get_customer(uow.conn, tenant, customer_id) is not None:
         raise Conflict(f"customer {customer_id!r} exists", field="id")
@@ -88,13 +89,17 @@ def create_device(uow: UnitOfWork, now_ms: int, tenant: str, doc: Row) -> NewDev
     if registry.get_device(uow.conn, tenant, device_id) is not None:
         raise Conflict(f"device {device_id!r} exists", field="id")
     password, secret_hash = credentials.new_device_password()
-    row = {"tenant_id": tenant, "id": device_id, "name": str(doc.get("name") or device_id),
+    row = {"tenant_id": tenant, "id": device_id,
+           "name": check_name(doc.get("name"), "name", device_id),
            "profile_id": profile, "secret_hash": secret_hash, "created_ms": now_ms,
            "last_seen_ms": None, "reported_state": None, "reported_ms": None}
     registry.insert_device(uow.conn, row)
     customer = doc.get("customer")
     if customer is not None:
-        _assign(uow, tenant, device_id, str(customer), int(doc.get("assigned_from", now_ms)))
+        start = doc.get("assigned_from", now_ms)
+        if not isinstance(start, int) or isinstance(start, bool):
+            raise InvalidInput("must be epoch milliseconds (an integer)", field="assigned_from")
+        _assign(uow, tenant, device_id, str(customer), start)
     uow.commit()
     return NewDevice(device=device_view(row, now_ms, 0), username=f"{tenant}/{device_id}",
                      password=password)
@@ -150,6 +155,7 @@ def assign_device(uow: UnitOfWork, tenant: str, device_id: str, customer: str | 
         book = _book(uow, tenant, device_id)
         if book.check_new(start_ms) is None:
             raise Conflict("the device is not assigned", field="customer")
+        _refuse_rewriting_usage(uow, tenant, device_id, start_ms)
         registry.close_assignment(uow.conn, tenant, device_id, start_ms)
     else:
         _assign(uow, tenant, device_id, customer, start_ms)
@@ -164,9 +170,21 @@ def _book(uow: UnitOfWork, tenant: str, device_id: str) -> AssignmentBook:
     ])
 
 
+def _refuse_rewriting_usage(uow: UnitOfWork, tenant: str, device_id: str, start_ms: int) -> None:
+    """Events at or after `start_ms` were already counted for whoever had the device then."""
+    from monetiot.store import eventlog
+
+    counted = eventlog.neighbour_time(uow.conn, tenant, device_id, start_ms - 1, before=False)
+    if counted is not None:
+        raise Conflict(
+            "would rewrite history: the device already sent events at or after that time "
+            f"(at {counted}); reassign from a later time", field="from")
+
+
 def _assign(uow: UnitOfWork, tenant: str, device_id: str, customer: str, start_ms: int) -> None:
     if registry.get_customer(uow.conn, tenant, customer) is None:
         raise NotFound(f"no customer {customer!r}", field="customer")
+    _refuse_rewriting_usage(uow, tenant, device_id, start_ms)
     open_one = _book(uow, tenant, device_id).check_new(start_ms)
     if open_one is not None:
         if open_one.customer == customer:

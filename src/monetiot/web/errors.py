@@ -45,7 +45,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-        field = ".".join(loc) or None
+        where = [str(p) for p in first.get("loc", ())]
+        loc = [] if first.get("type") == "json_invalid" else where[1:]  # [1] is a byte offset
+        field = ".".join(loc) or (where[0] if where else None)  # the body as a whole: "body"
         return problem(422, "invalid input", f"{field}: {first.get('msg', 'invalid')}"
                        if field else str(first.get("msg", "invalid")), field)

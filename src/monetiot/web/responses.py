@@ -25,16 +25,25 @@ def respond(value: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(exact(value), status_code=status)
 
 
+MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
 def parse_time(text: str | None, field: str) -> int | None:
     """RFC 3339 text or epoch milliseconds, to epoch milliseconds."""
     if text is None or text == "":
         return None
     if text.lstrip("-").isdigit():
-        return int(text)
+        value = int(text)
+        if not 0 <= value <= MAX_MS:
+            raise InvalidInput("epoch ms between 1970 and 9999", field=field)
+        return value
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput("use RFC 3339 (2026-11-01T00:00:00Z) or epoch ms", field=field) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp() * 1000)
+    value = int(dt.timestamp() * 1000)
+    if not 0 <= value <= MAX_MS:
+        raise InvalidInput("must be between 1970 and 9999", field=field)
+    return value

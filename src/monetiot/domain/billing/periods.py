@@ -101,27 +101,29 @@ class Schedule:
             yield p
             index += 1
 
-    def full_length_ms(self, p: Period) -> int:
-        """The length the period would have had from its nominal boundary (for proration)."""
+    def nominal_start_ms(self, p: Period) -> int:
+        """Where the period would have started on its own boundary: a calendar subscription's
+        first period starts mid-month, but is prorated against the whole month."""
         if p.index > 0 or self.anchor == "anniversary":
-            return p.end_ms - p.start_ms
+            return p.start_ms
         step = MONTHS[self.interval]
         first = local_date(self.start_ms, self.tz)
         month0 = (first.month - 1) // step * step
-        nominal = midnight_ms(date(first.year, month0 + 1, 1), self.tz)
-        return p.end_ms - nominal
+        return midnight_ms(date(first.year, month0 + 1, 1), self.tz)
 
 
 def days_between(start_ms: int, end_ms: int, tz: str) -> int:
-    """Local calendar days in [start, end), counting a started day as a day."""
-    first, last = local_date(start_ms, tz), local_date(end_ms - 1, tz)
-    return (last - first).days + 1 if end_ms > start_ms else 0
+    """Local calendar days from start to end: the day something starts on counts for it, the
+    day it ends on does not, so adjacent ranges split a day's count exactly once between them
+    (a change at 10:00 on the 15th gives the 15th to what starts then)."""
+    if end_ms <= start_ms:
+        return 0
+    return (local_date(end_ms, tz) - local_date(start_ms, tz)).days
 
 
-def day_fraction(part_start_ms: int, part_end_ms: int, period: Period, tz: str,
-                 period_start_ms: int | None = None) -> Fraction:
-    """Day-based proration: days used of [part) over days in the (nominal) period."""
-    whole_start = period.start_ms if period_start_ms is None else period_start_ms
-    whole = days_between(whole_start, period.end_ms, tz)
-    used = days_between(max(part_start_ms, period.start_ms), min(part_end_ms, period.end_ms), tz)
+def day_fraction(part_start_ms: int, part_end_ms: int, whole_start_ms: int, whole_end_ms: int,
+                 tz: str) -> Fraction:
+    """Day-based proration: the days of [part) over the days of the whole period."""
+    whole = days_between(whole_start_ms, whole_end_ms, tz)
+    used = days_between(max(part_start_ms, whole_start_ms), min(part_end_ms, whole_end_ms), tz)
     return Fraction(used, whole) if whole else Fraction(0)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from monetiot.domain.billing.periods import Period, Schedule, days_between
+from monetiot.domain.billing.periods import Period, Schedule, day_fraction
 from monetiot.domain.meters import HOUR_MS
 
 
@@ -38,7 +38,7 @@ class Slice:
     """The part of one schedule period that one phase covers."""
 
     phase: Phase
-    period: Period  # the whole (nominal) period of the schedule
+    period: Period  # the whole period this slice is part of (a partial first period: whole)
     index: int  # 0-based count of this phase's slices
     start_ms: int
     end_ms: int
@@ -46,9 +46,7 @@ class Slice:
     def factor(self, tz: str, active_start_ms: int | None = None) -> Fraction:
         """Day-based share of the whole period this slice (from `active_start_ms`) bills."""
         start = self.start_ms if active_start_ms is None else max(self.start_ms, active_start_ms)
-        whole = days_between(self.period.start_ms, self.period.end_ms, tz)
-        used = days_between(start, self.end_ms, tz) if self.end_ms > start else 0
-        return Fraction(used, whole) if whole else Fraction(0)
+        return day_fraction(start, self.end_ms, self.period.start_ms, self.period.end_ms, tz)
 
 
 def slices(start_ms: int, end_ms: int | None, anchor: str, tz: str, phases: Sequence[Phase],
@@ -65,7 +63,9 @@ def slices(start_ms: int, end_ms: int | None, anchor: str, tz: str, phases: Sequ
             hi = period.end_ms if phase_end is None else min(period.end_ms, phase_end)
             if lo >= hi:
                 continue
-            out.append(Slice(phase, period, index, lo, hi))
+            whole = Period(period.index, schedule.nominal_start_ms(period),
+                           period.end_ms)  # a partial first calendar period: its whole month
+            out.append(Slice(phase, whole, index, lo, hi))
             index += 1
     return sorted(out, key=lambda s: (s.start_ms, s.end_ms))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 
 from monetiot.bootstrap import Platform
@@ -101,7 +101,7 @@ def run_billing(who: Principal = Depends(principal),
 
 @router.get("/invoices")
 def list_invoices(customer: str | None = None, subscription: str | None = None,
-                  status: str | None = None, limit: int = 100,
+                  status: str | None = None, limit: int = Query(100, ge=1, le=1000),
                   who: Principal = Depends(principal),
                   plat: Platform = Depends(platform)) -> JSONResponse:
     who.require("read")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from monetiot.bootstrap import Platform
@@ -17,6 +19,8 @@ from monetiot.web.responses import parse_time, respond
 
 router = APIRouter(prefix="/v1")
 MAX_BODY = 16 * 1024 * 1024
+MAX_ID = 2**31 - 1  # quarantine ids are 32-bit integers on PostgreSQL
+EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/events")
@@ -44,7 +48,8 @@ async def post_events(request: Request, who: Principal = Depends(principal),
 
 @router.get("/events")
 def list_events(device: str | None = None, customer: str | None = None,
-                start: str | None = None, end: str | None = None, limit: int = 100,
+                start: str | None = None, end: str | None = None,
+                limit: int = Query(100, ge=1, le=1000),
                 who: Principal = Depends(principal),
                 plat: Platform = Depends(platform)) -> JSONResponse:
     who.require("read")
@@ -59,7 +64,8 @@ def list_events(device: str | None = None, customer: str | None = None,
 
 
 @router.get("/quarantine")
-def list_quarantine(status: str | None = "open", limit: int = 100, after: int = 0,
+def list_quarantine(status: str | None = "open", limit: int = Query(100, ge=1, le=1000),
+                    after: int = Query(0, ge=0, le=MAX_ID),
                     who: Principal = Depends(principal),
                     plat: Platform = Depends(platform)) -> JSONResponse:
     who.require("read")
@@ -71,7 +77,7 @@ def list_quarantine(status: str | None = "open", limit: int = 100, after: int = 
 
 
 @router.get("/quarantine/{entry_id}")
-def get_quarantine(entry_id: int, who: Principal = Depends(principal),
+def get_quarantine(entry_id: EntryId, who: Principal = Depends(principal),
                    plat: Platform = Depends(platform)) -> JSONResponse:
     who.require("read")
     with plat.uow(readonly=True) as uow:
@@ -79,7 +85,7 @@ def get_quarantine(entry_id: int, who: Principal = Depends(principal),
 
 
 @router.post("/quarantine/{entry_id}/replay")
-async def replay(entry_id: int, request: Request, who: Principal = Depends(principal),
+async def replay(entry_id: EntryId, request: Request, who: Principal = Depends(principal),
                  plat: Platform = Depends(platform)) -> JSONResponse:
     """Replay as kept; or send a corrected payload as the body (with its Content-Type)."""
     who.require("admin")
@@ -91,7 +97,7 @@ async def replay(entry_id: int, request: Request, who: Principal = Depends(princ
 
 
 @router.post("/quarantine/{entry_id}/discard")
-def discard(entry_id: int, who: Principal = Depends(principal),
+def discard(entry_id: EntryId, who: Principal = Depends(principal),
             plat: Platform = Depends(platform)) -> JSONResponse:
     who.require("admin")
     with plat.uow() as uow:

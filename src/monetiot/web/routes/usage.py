@@ -57,5 +57,9 @@ def usage(meter: str, start: str, end: str, window: str = "total", tz: str | Non
             customer=customer, device=device,
             group_by=tuple(g for g in group_by.split(",") if g),
         )
-        rows = metering.usage(uow, who.tenant, query, plat.clock.now_ms())
+        try:
+            rows = metering.usage(uow, who.tenant, query, plat.clock.now_ms())
+        except InvalidInput as exc:  # the domain says from/to; this API says start/end
+            exc.field = {"from": "start", "to": "end"}.get(exc.field or "", exc.field)
+            raise
     return respond({"meter": meter, "window": window, "tz": query.tz, "usage": rows})
