@@ -32,6 +32,7 @@ from monetiot.domain.plans import (
     rate_in_advance,
     rate_period,
 )
+from monetiot.domain.pricing.preview import line_json
 from monetiot.services import billing_inputs as inputs
 from monetiot.services import credits
 from monetiot.services.catalog import load_plan
@@ -249,23 +250,19 @@ def _signed(value: Decimal) -> str:
 
 
 def _line(r: RatedLine) -> Line:
-    details: dict[str, object] = {}
+    details: dict[str, object] = {"unit": r.unit}
     if r.explanation:
-        details["explanation"] = [
-            {k: (str(v) if isinstance(v, Decimal) else v) for k, v in vars(e).items()
-             if v is not None} if hasattr(e, "__dict__") else str(e)
-            for e in r.explanation
-        ]
+        details["explanation"] = [dict(line_json(e)) for e in r.explanation]
     for name in ("included", "billable", "minimum", "counted", "instalment", "instalments"):
         value = getattr(r, name)
         if value is not None:
             details[name] = str(value)
     if r.timing is not None:
         details["timing"] = r.timing.value
-    return Line(kind=r.kind, description=r.name, amount=r.amount, charge_id=r.charge_id,
+    return Line(kind=r.kind, description=r.description, amount=r.amount, charge_id=r.charge_id,
                 meter_id=r.meter, quantity=r.quantity, unit_price=r.unit_price,
                 covers_start_ms=r.covers_start_ms, covers_end_ms=r.covers_end_ms,
-                details=details | {"unit": r.unit})
+                details=details)
 
 
 def _create_invoice(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, boundary: int,
