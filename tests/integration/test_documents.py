@@ -56,7 +56,7 @@ def test_the_pdf_is_the_invoice_a_customer_reads(world: Invoiced, client: TestCl
     for text in ["acme", "INVOICE", "INV-000002", "Stadtwerke Nord AG", "billing@nord.example",
                  "1 Nov 2026", "1 Dec 2026",  # issued and due, in Berlin
                  "1 Oct \u2013 30 Nov 2026", "EUR", "Open",
-                 "Active devices", "Energy", "Platform fee",
+                 "Active devices", "Energy", "Platform fee (in advance)",
                  "4.00", "133.45", "31.00", "0.76", "25.36", "5.89",
                  "1,234.5", "Tier 1 (up to 100)", "Tier 2 (over 100)", "113.45",
                  "168.45", "32.01", "200.46", "Tax (19%)", "Please quote INV-000002 with your "
@@ -118,7 +118,7 @@ def test_the_lines_csv_has_each_line_with_its_invoice(world: Invoiced,
     first, second = world.first["id"], world.second["id"]
     assert rows(response.text) == [
         LINES_HEADER,
-        f"INV-000001,{first},EUR,1,recurring,fee,,Platform fee,2026-10-01,2026-10-31,"
+        f"INV-000001,{first},EUR,1,recurring,fee,,Platform fee (in advance),2026-10-01,2026-10-31,"
         "1,31,31,31.00,19,5.89",
         f'INV-000001,{first},EUR,2,discount,friends,,"Discount: Friends, ""early"" 10 %",,,'
         ",,-3.10,-3.10,19,-0.59",
@@ -126,7 +126,7 @@ def test_the_lines_csv_has_each_line_with_its_invoice(world: Invoiced,
         "2,2,4,4.00,19,0.76",
         f"INV-000002,{second},EUR,2,usage,energy,kwh,Energy,2026-10-01,2026-10-31,"
         "1234.5,,133.450,133.45,19,25.36",
-        f"INV-000002,{second},EUR,3,recurring,fee,,Platform fee,2026-11-01,2026-11-30,"
+        f"INV-000002,{second},EUR,3,recurring,fee,,Platform fee (in advance),2026-11-01,2026-11-30,"
         "1,31,31,31.00,19,5.89",
     ]
     parsed = list(csv.DictReader(io.StringIO(response.text)))
