@@ -132,11 +132,9 @@ def test_usage_steps_are_printed_under_their_line() -> None:
                   unit_price=None, amount_due="1755.25",
                   details={"unit": "kwh", "explanation": [
                       {"kind": "tier", "quantity": "10000", "unit_price": "0.155",
-                       "amount": "1550.000", "tier": {"index": 0, "lower": "0",
-                                                      "up_to": "10000"}},
+                       "amount": "1550.000", "tier": 0, "from": "0", "up_to": "10000"},
                       {"kind": "tier", "quantity": "2345.670", "unit_price": "0.0875",
-                       "amount": "205.2461250",
-                       "tier": "TierRef(index=1, lower=Decimal('10000'), up_to=None)"}]})
+                       "amount": "205.2461250", "tier": 1, "from": "10000", "up_to": None}]})
     text = shown(invoice([usage, tiered]))
     for expected in ["1,234 data_mb, 500 included, 734 billable", "Packages", "8", "1.50",
                      "Tier 1 (up to 10,000)", "0.155", "1,550.00", "Tier 2 (over 10,000)",

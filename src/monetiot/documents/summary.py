@@ -13,7 +13,6 @@ PDF only places what this module decided. Invariants:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,9 +23,6 @@ from monetiot.documents.formatting import decimal, money, number, percent, span
 
 ZERO = Decimal(0)
 _PLAIN_UNITS = {"period", "subscription", ""}
-# Older invoices stored an explanation step's tier as the TierRef's repr.
-_TIER_REPR = re.compile(r"index=(\d+), lower=Decimal\('([^']*)'\), "
-                        r"up_to=(?:Decimal\('([^']*)'\)|None)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +147,9 @@ def _step(step: Mapping[str, Any], currency: str) -> Step:
     which = f"Transaction {int(transaction) + 1}" if transaction is not None else "Transaction"
     match kind:
         case "tier":
-            return Step(_tier(step.get("tier")), quantity, rate or price, amount)
+            return Step(_tier(step), quantity, rate or price, amount)
         case "flat_fee":
-            return Step(f"{_tier(step.get('tier'))}, flat fee", "", "", amount)
+            return Step(f"{_tier(step)}, flat fee", "", "", amount)
         case "package":
             return Step("Packages", quantity, price, amount)
         case "unit":
@@ -173,8 +169,9 @@ def _step(step: Mapping[str, Any], currency: str) -> Step:
     return Step(kind.replace("_", " ").capitalize(), quantity, rate or price, amount)
 
 
-def _tier(ref: object) -> str:
-    index, lower, up_to = _tier_bounds(ref)
+def _tier(step: Mapping[str, Any]) -> str:
+    """`Tier 2 (100 to 1,000)` from a step's 0-based `tier` and its bounds `from`, `up_to`."""
+    index, lower, up_to = step.get("tier"), step.get("from", "0"), step.get("up_to")
     if index is None:
         return "Tier"
     if up_to is None:
@@ -183,13 +180,5 @@ def _tier(ref: object) -> str:
         bounds = f"up to {number(up_to)}"
     else:
         bounds = f"{number(lower)} to {number(up_to)}"
-    return f"Tier {index + 1} ({bounds})"
+    return f"Tier {int(index) + 1} ({bounds})"
 
-
-def _tier_bounds(ref: object) -> tuple[int | None, str | None, str | None]:
-    if isinstance(ref, Mapping) and "index" in ref:
-        up_to = ref.get("up_to")
-        return int(ref["index"]), str(ref.get("lower", "0")), None if up_to is None else str(up_to)
-    if isinstance(ref, str) and (m := _TIER_REPR.search(ref)):
-        return int(m.group(1)), m.group(2), m.group(3)
-    return None, None, None
