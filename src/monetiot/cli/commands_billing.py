@@ -167,3 +167,17 @@ def simulate(scenario: Path = typer.Argument(..., help="Scenario file (YAML or J
 
     result = simulation.run(simulation.load(scenario), db=db)
     typer.echo(simulation.to_json(result))
+
+
+@credits_app.command("charge")
+def one_off_charge(customer: str, amount: str, description: str = typer.Option(...),
+                   key: str = typer.Option("", help="Idempotency key (the charge's id)."),
+                   currency: str = "EUR", tenant: str = TenantOption) -> None:
+    """Add a one-off charge to the customer's next invoice."""
+    from monetiot.services import charges
+
+    plat = platform()
+    with plat.uow() as uow:
+        print_json(charges.add(uow, plat.clock.now_ms(), tenant, customer, {
+            "id": key or None, "amount": amount, "description": description,
+            "currency": currency}))

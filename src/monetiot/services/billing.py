@@ -34,7 +34,7 @@ from monetiot.domain.plans import (
 )
 from monetiot.domain.pricing.preview import line_json
 from monetiot.services import billing_inputs as inputs
-from monetiot.services import credits
+from monetiot.services import charges, credits
 from monetiot.services.catalog import load_plan
 from monetiot.store import billing as store
 from monetiot.store.engine import UnitOfWork
@@ -137,6 +137,10 @@ class _State:
             if s.end_ms == boundary:
                 lines += self._arrears(s)
         lines += self._adjustments(boundary)
+        if any(s.end_ms == boundary for s in self.slices):
+            currency = _plan_at(self, boundary).currency
+            lines += [charges.as_line(r) for r in charges.pending(
+                self.uow, self.tenant, self.sub["customer_id"], currency, boundary)]
         for s in self.slices:
             if s.start_ms == boundary:
                 lines += [_line(r) for r in self._advance(s).lines]
@@ -267,17 +271,41 @@ def _line(r: RatedLine) -> Line:
 
 def _create_invoice(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, boundary: int,
                     lines: Sequence[Line], state: _State, *, finalize: bool) -> str | None:
-    currency = _plan_at(state, boundary).currency
-    tax = credits.customer_tax(uow, tenant, sub["customer_id"])
-    discounts = credits.discounts_for(uow, tenant, sub["id"], currency)
-    wallet = credits.wallet_balance(uow, tenant, sub["customer_id"], currency, now_ms)
+    invoice_id = _write_invoice(uow, now_ms, tenant, sub["customer_id"], sub, "period",
+                                boundary, lines, _plan_at(state, boundary).currency,
+                                finalize=finalize)
+    if invoice_id is not None:
+        _mark_usage_billed(uow, tenant, sub["id"], invoice_id)
+    return invoice_id
+
+
+def invoice_pending_charges(uow: UnitOfWork, now_ms: int, tenant: str, customer: str,
+                            currency: str = "EUR", *, finalize: bool = True) -> Row | None:
+    """Bill a customer's pending charges now, on an invoice of their own (None: nothing due)."""
+    rows = charges.pending(uow, tenant, customer, currency.upper())
+    if not rows:
+        return None
+    invoice_id = _write_invoice(uow, now_ms, tenant, customer, None, "charges", now_ms,
+                                [charges.as_line(r) for r in rows], currency.upper(),
+                                finalize=finalize)
+    uow.commit()
+    return get_invoice(uow, tenant, invoice_id) if invoice_id else None
+
+
+def _write_invoice(uow: UnitOfWork, now_ms: int, tenant: str, customer: str, sub: Row | None,
+                   kind: str, boundary: int, lines: Sequence[Line], currency: str,
+                   *, finalize: bool) -> str | None:
+    """Settle, claim, write and (optionally) finalize one invoice; None if already billed."""
+    tax = credits.customer_tax(uow, tenant, customer)
+    discounts = credits.discounts_for(uow, tenant, sub["id"], currency) if sub else []
+    wallet = credits.wallet_balance(uow, tenant, customer, currency, now_ms)
     totals = settle(lines, currency, tax, discounts, wallet)
     covers = [x for line in lines for x in (line.covers_start_ms, line.covers_end_ms)
               if x is not None]
     invoice_id = f"inv_{uuid.uuid4().hex[:20]}"
     claimed = store.claim_invoice(uow.conn, {
-        "tenant_id": tenant, "id": invoice_id, "number": None, "customer_id": sub["customer_id"],
-        "subscription_id": sub["id"], "kind": "period", "boundary_ms": boundary,
+        "tenant_id": tenant, "id": invoice_id, "number": None, "customer_id": customer,
+        "subscription_id": sub["id"] if sub else None, "kind": kind, "boundary_ms": boundary,
         "period_start_ms": min(covers, default=boundary),
         "period_end_ms": max(covers, default=boundary), "status": "draft", "currency": currency,
         "subtotal": totals.subtotal, "tax": totals.tax, "total": totals.total,
@@ -288,8 +316,10 @@ def _create_invoice(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, boundar
         return None  # another run billed this boundary
     store.insert_lines(uow.conn, [_line_row(tenant, invoice_id, i, line)
                                   for i, line in enumerate(totals.lines, start=1)])
-    _mark_usage_billed(uow, tenant, sub["id"], invoice_id)
-    credits.record_use(uow, now_ms, tenant, sub, invoice_id, totals)
+    charges.mark_billed(uow, tenant, [str(line.details["pending_charge"]) for line in lines
+                                      if "pending_charge" in line.details], invoice_id)
+    credits.record_use(uow, now_ms, tenant, customer, sub["id"] if sub else None, invoice_id,
+                       totals)
     if finalize:
         finalize_invoice(uow, now_ms, tenant, invoice_id)
     return invoice_id

@@ -153,12 +153,14 @@ def discounts_for(uow: UnitOfWork, tenant: str, subscription_id: str,
     return out
 
 
-def record_use(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, invoice_id: str,
-               totals: Totals) -> None:
+def record_use(uow: UnitOfWork, now_ms: int, tenant: str, customer: str,
+               subscription_id: str | None, invoice_id: str, totals: Totals) -> None:
     """What an invoice used: a period of each coupon that applied, fixed amounts spent, and
     prepaid credit."""
     currency = _currency(uow, tenant, invoice_id)
-    for discount in discounts_for(uow, tenant, sub["id"], currency):
+    coupons_used = discounts_for(uow, tenant, subscription_id, currency) \
+        if subscription_id else []
+    for discount in coupons_used:
         used = totals.discounts_used.get(discount.coupon_id)
         if used is None:
             continue
@@ -168,9 +170,9 @@ def record_use(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, invoice_id: 
         uow.conn.execute(update(coupon_redemptions).where(
             coupon_redemptions.c.tenant_id == tenant,
             coupon_redemptions.c.coupon_id == discount.coupon_id,
-            coupon_redemptions.c.subscription_id == sub["id"]).values(**values))
+            coupon_redemptions.c.subscription_id == subscription_id).values(**values))
     if totals.credit_used > 0:
-        _wallet_entry(uow, tenant, sub["customer_id"], currency, "consumed",
+        _wallet_entry(uow, tenant, customer, currency, "consumed",
                       -totals.credit_used, now_ms, invoice_id=invoice_id,
                       note=f"applied to invoice {invoice_id}")
 

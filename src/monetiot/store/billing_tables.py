@@ -291,3 +291,27 @@ webhook_deliveries = Table(
     UniqueConstraint("tenant_id", "endpoint_id", "outbox_id", name="uq_deliveries_once"),
     Index("ix_deliveries_due", "status", "next_attempt_ms"),
 )
+
+# Charges priced outside a plan (outcome fees, shared-asset sessions, one-off charges), waiting
+# for the customer's next invoice. `id` is the caller's key (e.g. "session:123"), so the same
+# charge is never added twice; `invoice_id` is set by the invoice that bills it.
+pending_charges = Table(
+    "pending_charges",
+    metadata,
+    Column("tenant_id", String(ID), nullable=False),
+    Column("id", String(200), nullable=False),
+    Column("customer_id", String(ID), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("quantity", ExactDecimal),
+    Column("unit_price", ExactDecimal),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("covers_start_ms", BigInteger),
+    Column("covers_end_ms", BigInteger),
+    Column("details", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("invoice_id", String(40)),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    Index("ix_pending_charges_open", "tenant_id", "customer_id", "invoice_id"),
+)

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from monetiot.bootstrap import Platform
 from monetiot.domain.errors import InvalidInput
-from monetiot.services import billing, credits, subscriptions
+from monetiot.services import billing, charges, credits, subscriptions
 from monetiot.services.access import Principal
 from monetiot.web.deps import platform, principal
 from monetiot.web.responses import respond
@@ -192,3 +192,38 @@ def entitlements(customer: str, who: Principal = Depends(principal),
     with plat.uow(readonly=True) as uow:
         return respond(subscriptions.entitlements(uow, who.tenant, customer,
                                                   plat.clock.now_ms()))
+
+
+@router.post("/customers/{customer_id}/charges", status_code=201)
+def add_charge(customer_id: str, doc: Doc = Body(...), who: Principal = Depends(principal),
+               plat: Platform = Depends(platform)) -> JSONResponse:
+    """A one-off charge for the customer's next invoice (`id` makes it idempotent)."""
+    who.require("admin")
+    with plat.uow() as uow:
+        return respond(charges.add(uow, plat.clock.now_ms(), who.tenant, customer_id, doc), 201)
+
+
+@router.get("/customers/{customer_id}/charges")
+def list_charges(customer_id: str, who: Principal = Depends(principal),
+                 plat: Platform = Depends(platform)) -> JSONResponse:
+    who.require("read")
+    with plat.uow(readonly=True) as uow:
+        from monetiot.services.fleet import get_customer
+
+        get_customer(uow, who.tenant, customer_id)
+        return respond({"charges": charges.list_for(uow, who.tenant, customer_id)})
+
+
+@router.post("/customers/{customer_id}/charges/invoice")
+def invoice_charges(customer_id: str, currency: str = "EUR",
+                    who: Principal = Depends(principal),
+                    plat: Platform = Depends(platform)) -> JSONResponse:
+    """Bill the customer's pending charges now, without waiting for a subscription invoice."""
+    who.require("admin")
+    with plat.uow() as uow:
+        from monetiot.services.fleet import get_customer
+
+        get_customer(uow, who.tenant, customer_id)
+        invoice = billing.invoice_pending_charges(uow, plat.clock.now_ms(), who.tenant,
+                                                  customer_id, currency)
+    return respond({"invoice": invoice})
