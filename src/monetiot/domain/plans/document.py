@@ -54,6 +54,8 @@ def plan_to_doc(plan: Plan) -> Doc:
     }
     if plan.minimum_commitment is not None:
         doc["minimum_commitment"] = decimal_text(plan.minimum_commitment)
+    if plan.progressive_billing_threshold is not None:
+        doc["progressive_billing_threshold"] = decimal_text(plan.progressive_billing_threshold)
     doc["one_time"] = [
         {"id": c.id, "name": c.name, "kind": c.kind.value, "amount": decimal_text(c.amount),
          "per": c.per.value, "instalments": c.instalments}
@@ -67,6 +69,7 @@ def plan_to_doc(plan: Plan) -> Doc:
     doc["usage"] = [
         {"id": c.id, "name": c.name, "meter": c.meter, "included": decimal_text(c.included),
          "charge": charge_to_doc(c.charge, plan.currency)}
+        | ({"alerts": [decimal_text(a) for a in c.alerts]} if c.alerts else {})
         for c in plan.usage
     ]
     doc["entitlements"] = {

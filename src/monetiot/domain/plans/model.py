@@ -84,6 +84,7 @@ class UsageCharge:
     meter: str
     charge: Charge
     included: Decimal = ZERO
+    alerts: tuple[Decimal, ...] = ()  # quantities whose crossing emits usage.threshold_reached
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +105,8 @@ class Plan:
     description: str = ""
     trial_days: int = 0
     minimum_commitment: Decimal | None = None
+    # usage charges of an open period that trigger an interim invoice when they reach this
+    progressive_billing_threshold: Decimal | None = None
     one_time: tuple[OneTimeCharge, ...] = ()
     recurring: tuple[RecurringCharge, ...] = ()
     usage: tuple[UsageCharge, ...] = ()

@@ -47,10 +47,11 @@ MAX_TRIAL_DAYS = 3660
 _PLAN = frozenset({
     "id", "name", "description", "currency", "billing_period", "trial_days",
     "minimum_commitment", "one_time", "recurring", "usage", "entitlements",
+    "progressive_billing_threshold",
 })
 _ONE_TIME = frozenset({"id", "name", "kind", "amount", "per", "instalments"})
 _RECURRING = frozenset({"id", "name", "kind", "price", "timing"})
-_USAGE = frozenset({"id", "name", "meter", "included", "charge"})
+_USAGE = frozenset({"id", "name", "meter", "included", "charge", "alerts"})
 _ENTITLEMENTS = frozenset({"features", "limits"})
 
 
@@ -73,6 +74,7 @@ def parse_plan(document: object) -> Plan:
                       + [("recurring", c.id) for c in recurring]
                       + [("usage", c.id) for c in usage])
     minimum = doc.get("minimum_commitment")
+    progressive = doc.get("progressive_billing_threshold")
     return Plan(
         id=plan_id,
         name=_name(doc, plan_id),
@@ -83,6 +85,8 @@ def parse_plan(document: object) -> Plan:
         trial_days=_whole(doc.get("trial_days"), "trial_days", 0, 0, MAX_TRIAL_DAYS),
         minimum_commitment=None if minimum is None else _amount(minimum,
                                                                      "minimum_commitment"),
+        progressive_billing_threshold=None if progressive is None else _amount(
+            progressive, "progressive_billing_threshold"),
         one_time=one_time,
         recurring=recurring,
         usage=usage,
@@ -186,6 +190,10 @@ def _usage(value: object, path: str, currency: str) -> UsageCharge:
         meter=read_id(doc.get("meter"), child(path, "meter"), METER_ID),
         included=ZERO if included is None else _amount(included, child(path, "included")),
         charge=_charge(_required(doc, "charge", path), child(path, "charge"), currency),
+        alerts=tuple(sorted(
+            _amount(v, f"{child(path, 'alerts')}[{i}]")
+            for i, v in enumerate(_list(doc, "alerts"))
+        )),
     )
 
 
