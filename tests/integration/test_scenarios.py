@@ -44,6 +44,7 @@ def test_hand_checked_totals() -> None:
     assert totals["product-sale"] == ["252.82", "163.73", "74.73"]
     assert totals["subscription-upgrade"] == ["10.42", "20.10", "26.00", "69.75"]
     assert totals["pay-per-use"] == ["2219.40", "252.00"]
+    assert totals["progressive-billing"] == ["600.00", "400.00"]
 
 
 def test_an_invalid_scenario_exits_2_naming_the_field(tmp_path: Path) -> None:
@@ -53,3 +54,16 @@ def test_an_invalid_scenario_exits_2_naming_the_field(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["simulate", str(bad)])
     assert result.exit_code == 2
     assert "end" in result.output
+
+
+def test_progressive_billing_reports_each_usage_alert_once(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from monetiot import simulation
+
+    db = tmp_path / "kept.db"
+    simulation.run(simulation.load(SCENARIOS / "progressive-billing.yaml"), db=db)
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        alerts = [json.loads(row[0]) for row in conn.execute(text(
+            "SELECT payload FROM outbox WHERE type = 'usage.threshold_reached' ORDER BY id"))]
+    assert [(a["threshold"], a["value"]) for a in alerts] == [("1000", "1500"), ("4000", "5000")]

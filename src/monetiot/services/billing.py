@@ -21,9 +21,10 @@ from decimal import Decimal
 from typing import Any
 
 from monetiot.domain.billing.invoice import Line, settle
-from monetiot.domain.billing.subscriptions import Phase, Slice, paused_ms, slices
+from monetiot.domain.billing.subscriptions import Phase, Slice, hour_floor, paused_ms, slices
 from monetiot.domain.clock import iso_from_ms
 from monetiot.domain.errors import MonetiotError, NotFound
+from monetiot.domain.money import round_money
 from monetiot.domain.plans import (
     USAGE,
     PeriodInputs,
@@ -34,7 +35,7 @@ from monetiot.domain.plans import (
 )
 from monetiot.domain.pricing.preview import line_json
 from monetiot.services import billing_inputs as inputs
-from monetiot.services import charges, credits
+from monetiot.services import charges, credits, webhooks
 from monetiot.services.catalog import load_plan
 from monetiot.store import billing as store
 from monetiot.store.engine import UnitOfWork
@@ -90,6 +91,7 @@ def bill_subscription(uow: UnitOfWork, now_ms: int, tenant: str, subscription_id
             if invoice_id is not None:
                 created.append(invoice_id)
         sub["billed_until_ms"] = boundary + 1
+    created += _open_periods(uow, now_ms, tenant, sub, state, finalize=finalize)
     store.update_subscription(uow.conn, tenant, subscription_id,
                               {"billed_until_ms": sub["billed_until_ms"]})
     if commit:
@@ -198,6 +200,14 @@ class _State:
                                                            earlier)[-s.index:] if s.index else (),
             period_factor=self._factor(s), prepaid=prepaid,
         ))
+        interim = store.interim_billed(self.uow.conn, self.tenant, self.sub["id"], s.start_ms)
+        deductions = [
+            Line(kind="interim_deduction", charge_id=charge_id,
+                 description=f"{next((c.name for c in plan.usage if c.id == charge_id), charge_id)}"
+                             ", already billed on interim invoices",
+                 amount=-amount, covers_start_ms=s.start_ms, covers_end_ms=s.end_ms)
+            for charge_id, amount in sorted(interim.items()) if amount
+        ]
         for r in rating.lines:
             if r.kind == USAGE and r.meter is not None:
                 store.put_usage_billed(self.uow.conn, {
@@ -206,7 +216,7 @@ class _State:
                     "period_end_ms": s.end_ms, "quantity": r.quantity, "amount": r.amount,
                     "invoice_id": "",
                 })
-        return [_line(r) for r in rating.lines]
+        return [_line(r) for r in rating.lines] + deductions
 
     def _adjustments(self, boundary: int) -> list[Line]:
         """Usage that arrived after its period was invoiced, billed now as the difference."""
@@ -247,6 +257,51 @@ class _State:
             store.put_usage_billed(self.uow.conn, row | {"quantity": quantity, "amount": amount,
                                                          "invoice_id": ""})
         return lines
+
+
+def _open_periods(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, state: _State,
+                  *, finalize: bool) -> list[str]:
+    """In periods still running: usage alerts, and an interim invoice when the usage charges to
+    date, less what interim invoices already billed, reach the plan's progressive threshold."""
+    created: list[str] = []
+    to = hour_floor(now_ms)
+    customer = sub["customer_id"]
+    for s in state.slices:
+        plan = state.plan(s)
+        active = state._active_start(s)
+        if not s.start_ms < to < s.end_ms or to <= active or state._in_trial(s):
+            continue
+        threshold = plan.progressive_billing_threshold
+        if threshold is None and not any(c.alerts for c in plan.usage):
+            continue
+        usage = inputs.usage(uow, tenant, customer, plan, active, to, now_ms)
+        for charge in plan.usage:
+            for level in charge.alerts:
+                webhooks.usage_threshold_reached(
+                    uow, now_ms, tenant, customer, charge.meter, level,
+                    usage.get(charge.meter, Decimal(0)), period_start_ms=s.start_ms)
+        if threshold is None:
+            continue
+        rating = rate_period(plan, PeriodInputs(period_index=s.index, start_ms=s.start_ms,
+                                                end_ms=to, usage=usage))
+        billed = store.interim_billed(uow.conn, tenant, sub["id"], s.start_ms)
+        lines = [
+            Line(kind="usage", description=f"{r.description}, to date (interim invoice)",
+                 amount=r.amount - billed.get(r.charge_id, Decimal(0)), charge_id=r.charge_id,
+                 meter_id=r.meter, quantity=r.quantity, covers_start_ms=s.start_ms,
+                 covers_end_ms=to, details={"interim": True, "to_date": str(r.amount),
+                                            "billed_before": str(billed.get(r.charge_id, 0))})
+            for r in rating.lines if r.kind == USAGE
+        ]
+        lines = [line for line in lines if line.amount]
+        if sum((round_money(line.amount, plan.currency) for line in lines),
+               Decimal(0)) < threshold:
+            continue
+        invoice_id = _write_invoice(uow, now_ms, tenant, customer, sub, "interim", to, lines,
+                                    plan.currency, finalize=finalize)
+        if invoice_id is not None:
+            created.append(invoice_id)
+    return created
 
 
 def _signed(value: Decimal) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
@@ -191,6 +192,22 @@ def next_invoice_number(conn: Connection, tenant_id: str) -> int:
         .returning(invoice_counters.c.next_number)
     ).scalar_one()
     return int(number) - 1
+
+
+def interim_billed(conn: Connection, tenant_id: str, subscription_id: str,
+                   period_start_ms: int) -> dict[str, Decimal]:
+    """Per usage charge, what interim invoices (not void) billed for the period so far."""
+    rows = conn.execute(select(invoice_lines.c.charge_id, invoice_lines.c.amount).join(
+        invoices, (invoices.c.tenant_id == invoice_lines.c.tenant_id)
+        & (invoices.c.id == invoice_lines.c.invoice_id)).where(
+        invoices.c.tenant_id == tenant_id, invoices.c.subscription_id == subscription_id,
+        invoices.c.kind == "interim", invoices.c.status != "void",
+        invoice_lines.c.kind == "usage", invoice_lines.c.covers_start_ms == period_start_ms,
+    ))
+    out: dict[str, Decimal] = {}
+    for charge_id, amount in rows:
+        out[charge_id] = out.get(charge_id, Decimal(0)) + amount
+    return out
 
 
 # usage billed ---------------------------------------------------------------------------------
