@@ -181,3 +181,30 @@ def one_off_charge(customer: str, amount: str, description: str = typer.Option(.
         print_json(charges.add(uow, plat.clock.now_ms(), tenant, customer, {
             "id": key or None, "amount": amount, "description": description,
             "currency": currency}))
+
+
+@app.command("billing-worker")
+def billing_worker(
+    interval: float = typer.Option(300.0, min=1.0, help="Seconds between billing runs."),
+    once: bool = typer.Option(False, "--once", help="Run once, then exit."),
+) -> None:
+    """The scheduled billing worker: every interval, close due periods (interim invoices and
+    usage alerts included) and send overdue reminders. Safe to run on several machines."""
+    import time
+
+    from monetiot.services import payments
+
+    plat = platform()
+    while True:
+        now = plat.clock.now_ms()
+        report = billing.run(plat.uow, now)
+        reminders = payments.send_reminders(plat.uow, now)
+        typer.echo(f"billed {len(report.invoices)} invoices for {report.subscriptions} "
+                   f"subscriptions; {len(report.errors)} errors; reminders: {reminders}",
+                   err=True)
+        for error in report.errors:
+            typer.echo(f"  {error['tenant']}/{error['subscription']}: {error['error']}",
+                       err=True)
+        if once:
+            return
+        time.sleep(interval)
