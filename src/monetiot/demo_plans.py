@@ -13,14 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 PLANS: list[dict[str, Any]] = [
-    {"id": "energy-ppu", "name": "Energy per kWh", "currency": "EUR",
+    {"id": "energy-ppu", "business_model": "pay_per_use",
+     "name": "Energy per kWh", "currency": "EUR",
      "billing_period": "monthly",
      "usage": [{"id": "energy", "name": "Energy delivered", "meter": "energy_kwh",
                 "charge": {"model": "graduated", "tiers": [
                     {"up_to": "1000", "unit_price": "0.09"},
                     {"up_to": None, "unit_price": "0.07"}]}}],
      "entitlements": {"features": ["dashboard"]}},
-    {"id": "machines-pro", "name": "Machines Pro", "currency": "EUR",
+    {"id": "machines-pro", "business_model": "subscription",
+     "name": "Machines Pro", "currency": "EUR",
      "billing_period": "monthly", "trial_days": 14,
      "recurring": [
          {"id": "platform", "name": "Platform fee", "kind": "flat", "price": "99",
@@ -31,7 +33,8 @@ PLANS: list[dict[str, Any]] = [
                 "included": "600", "charge": {"model": "per_unit", "unit_price": "0.40"}}],
      "entitlements": {"features": ["dashboard", "insights.predictive_maintenance",
                                    "data.export"], "limits": {"devices": 50}}},
-    {"id": "charging-hybrid", "name": "Charging network", "currency": "EUR",
+    {"id": "charging-hybrid", "business_model": "hybrid",
+     "name": "Charging network", "currency": "EUR",
      "billing_period": "monthly", "minimum_commitment": "150",
      "one_time": [{"id": "charger", "name": "Charger (discounted)", "kind": "device_sale",
                    "amount": "490", "per": "device", "instalments": 6}],
@@ -41,14 +44,16 @@ PLANS: list[dict[str, Any]] = [
                 "meter": "charging_kwh", "included": "2000",
                 "charge": {"model": "per_unit", "unit_price": "0.03"}}],
      "entitlements": {"features": ["dashboard", "roaming"]}},
-    {"id": "scooter-km", "name": "Scooter kilometres", "currency": "EUR",
+    {"id": "scooter-km", "business_model": "pay_per_use",
+     "name": "Scooter kilometres", "currency": "EUR",
      "billing_period": "monthly", "minimum_commitment": "200",
      "usage": [{"id": "km", "name": "Kilometres ridden", "meter": "scooter_km",
                 "charge": {"model": "volume", "tiers": [
                     {"up_to": "2000", "unit_price": "0.12"},
                     {"up_to": None, "unit_price": "0.10"}]}}],
      "entitlements": {"features": ["dashboard"]}},
-    {"id": "meters-purchase", "name": "Meters bought outright", "currency": "EUR",
+    {"id": "meters-purchase", "business_model": "product_sale",
+     "name": "Meters bought outright", "currency": "EUR",
      "billing_period": "monthly",
      "one_time": [{"id": "meter", "name": "Smart meter", "kind": "device_sale",
                    "amount": "249", "per": "device", "instalments": 3}],
@@ -57,13 +62,7 @@ PLANS: list[dict[str, Any]] = [
      "entitlements": {"features": ["app.basic"]}},
 ]
 
-MODELS = {
-    "energy-ppu": "pay_per_use",
-    "machines-pro": "subscription",
-    "charging-hybrid": "hybrid",
-    "scooter-km": "pay_per_use",
-    "meters-purchase": "product_sale",
-}
+MODELS = {plan["id"]: plan["business_model"] for plan in PLANS}
 
 SUBSCRIPTIONS = {
     "sunfield-energy": "energy-ppu",

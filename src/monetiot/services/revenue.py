@@ -10,7 +10,8 @@ Definitions (docs/console.md says the same):
 - **Revenue** is the total of finalized (and paid) invoices, counted in the UTC month the
   invoice was finalized. Drafts and voided invoices are left out; credit notes are not
   subtracted. Totals are per currency: amounts in different currencies never add up.
-- A plan's **business model** is derived from what it charges: one-time charges only ->
+- A plan's **business model** is its `business_model` when the plan names one; otherwise it is
+  derived from what it charges: one-time charges only ->
   `product_sale`; recurring only -> `subscription`; usage only -> `pay_per_use`; any mix ->
   `hybrid`; nothing but a minimum commitment -> `other`.
 """
@@ -26,6 +27,7 @@ from typing import Any
 from monetiot.domain.billing.periods import MONTHS
 from monetiot.domain.money import round_money
 from monetiot.domain.plans import RECURRING, PeriodInputs, Plan, price_period
+from monetiot.domain.plans.model import BUSINESS_MODELS
 from monetiot.services import billing_inputs
 from monetiot.services.catalog import PlanVersion, load_plan
 from monetiot.store import billing as store
@@ -33,11 +35,13 @@ from monetiot.store.engine import UnitOfWork
 
 Row = dict[str, Any]
 ZERO = Decimal(0)
-MODELS = ("product_sale", "subscription", "pay_per_use", "hybrid", "other")
+MODELS = (*BUSINESS_MODELS, "other")
 COUNTED = ("finalized", "paid")
 
 
 def business_model(plan: Plan) -> str:
+    if plan.business_model is not None:
+        return plan.business_model
     parts = [name for name, charges in (("one_time", plan.one_time),
                                         ("recurring", plan.recurring), ("usage", plan.usage))
              if charges]

@@ -54,6 +54,8 @@ def plan_to_doc(plan: Plan) -> Doc:
     }
     if plan.minimum_commitment is not None:
         doc["minimum_commitment"] = decimal_text(plan.minimum_commitment)
+    if plan.business_model is not None:
+        doc["business_model"] = plan.business_model
     if plan.progressive_billing_threshold is not None:
         doc["progressive_billing_threshold"] = decimal_text(plan.progressive_billing_threshold)
     doc["one_time"] = [

@@ -21,6 +21,10 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
+BUSINESS_MODELS = ("product_sale", "subscription", "data_monetization", "pay_per_use",
+                   "platform", "outcome_based", "asset_sharing", "hybrid")
+
+
 class BillingPeriod(StrEnum):
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"
@@ -107,6 +111,8 @@ class Plan:
     minimum_commitment: Decimal | None = None
     # usage charges of an open period that trigger an interim invoice when they reach this
     progressive_billing_threshold: Decimal | None = None
+    # the IoT business model the plan implements (a label for reporting), when the operator says
+    business_model: str | None = None
     one_time: tuple[OneTimeCharge, ...] = ()
     recurring: tuple[RecurringCharge, ...] = ()
     usage: tuple[UsageCharge, ...] = ()

@@ -16,6 +16,7 @@ from decimal import Decimal
 from monetiot.domain.errors import InvalidInput
 from monetiot.domain.money import currency_exponent
 from monetiot.domain.plans.model import (
+    BUSINESS_MODELS,
     ZERO,
     BillingPeriod,
     Entitlements,
@@ -47,7 +48,7 @@ MAX_TRIAL_DAYS = 3660
 _PLAN = frozenset({
     "id", "name", "description", "currency", "billing_period", "trial_days",
     "minimum_commitment", "one_time", "recurring", "usage", "entitlements",
-    "progressive_billing_threshold",
+    "progressive_billing_threshold", "business_model",
 })
 _ONE_TIME = frozenset({"id", "name", "kind", "amount", "per", "instalments"})
 _RECURRING = frozenset({"id", "name", "kind", "price", "timing"})
@@ -75,6 +76,9 @@ def parse_plan(document: object) -> Plan:
                       + [("usage", c.id) for c in usage])
     minimum = doc.get("minimum_commitment")
     progressive = doc.get("progressive_billing_threshold")
+    model = doc.get("business_model")
+    if model is not None and model not in BUSINESS_MODELS:
+        raise InvalidInput(f"must be one of {', '.join(BUSINESS_MODELS)}", field="business_model")
     return Plan(
         id=plan_id,
         name=_name(doc, plan_id),
@@ -87,6 +91,7 @@ def parse_plan(document: object) -> Plan:
                                                                      "minimum_commitment"),
         progressive_billing_threshold=None if progressive is None else _amount(
             progressive, "progressive_billing_threshold"),
+        business_model=None if model is None else str(model),
         one_time=one_time,
         recurring=recurring,
         usage=usage,
