@@ -59,13 +59,13 @@ def test_multiple_data_types_section_5_1_5() -> None:
         {"bn": f"{URN}:", "n": "temp", "u": "Cel", "v": 23.1},
         {"n": "label", "vs": "Machine Room"},
         {"n": "open", "vb": False},
-        {"n": "nfc-reader", "vd": "aGkgCg"},
+        {"n": "nfv-reader", "vd": "aGkgCg"},
     ]
     assert resolve(pack) == [
         {"n": f"{URN}:temp", "u": "Cel", "t": NOW, "v": Decimal("23.1")},
         {"n": f"{URN}:label", "t": NOW, "vs": "Machine Room"},
         {"n": f"{URN}:open", "t": NOW, "vb": False},
-        {"n": f"{URN}:nfc-reader", "t": NOW, "vd": "aGkgCg"},
+        {"n": f"{URN}:nfv-reader", "t": NOW, "vd": "aGkgCg"},
     ]
 
 
@@ -217,12 +217,14 @@ def test_invalid_pack_names_the_record_and_reason(pack: Any, message: str) -> No
 def test_one_bad_record_rejects_the_whole_pack_and_keeps_every_record() -> None:
     pack = [{"bn": "d:", "n": "a", "v": 1}, {"n": "b"}, {"n": "c", "v": 3}]
     decoded = decode_senml(json.dumps(pack).encode(), cbor=False, now_ms=NOW_MS)
+    bad = decoded[1]
+    assert isinstance(bad, Rejected)
     assert decoded == [
-        Rejected("record 0", "pack rejected: record 1: " + decoded[1].reason, raw=pack[0]),
-        Rejected("record 1", decoded[1].reason, raw={"n": "b"}),
-        Rejected("record 2", "pack rejected: record 1: " + decoded[1].reason, raw=pack[2]),
+        Rejected("record 0", "pack rejected: record 1: " + bad.reason, raw=pack[0]),
+        Rejected("record 1", bad.reason, raw={"n": "b"}),
+        Rejected("record 2", "pack rejected: record 1: " + bad.reason, raw=pack[2]),
     ]
-    assert decoded[1].reason.startswith("no value")
+    assert bad.reason.startswith("no value")
 
 
 def test_every_bad_record_gets_its_own_reason() -> None:
@@ -265,9 +267,12 @@ def test_cbor_integer_labels() -> None:
         {"n": "d:i", "u": "A", "t": Decimal(1_599_999_999), "v": Decimal("11.5"), "s": 3},
         {"n": "d:s", "u": "A", "t": Decimal(1_600_000_000), "vs": "on", "s": 1},
         {"n": "d:b", "u": "A", "t": Decimal(1_600_000_000), "vb": True, "s": 1},
-        {"n": "d:raw", "u": "A", "t": Decimal(1_600_000_000), "vd": "aGkgCg", "s": 1,
-         "ut": 60},
+        # ut is read but not printed: the spec's resolved form lists n u t v/vs/vb/vd s bver.
+        {"n": "d:raw", "u": "A", "t": Decimal(1_600_000_000), "vd": "aGkgCg", "s": 1},
     ]
+    result = resolve_payload(cbor2.dumps(pack), cbor=True, now=NOW)
+    assert not isinstance(result, PackError)
+    assert result[3].update_time == 60
 
 
 def test_cbor_version_label() -> None:
@@ -275,12 +280,49 @@ def test_cbor_version_label() -> None:
     assert error([{-1: 11, 0: "x", 2: 1}], cbor=True).startswith("record 0: bver 11")
 
 
-def test_cbor_half_precision_float_becomes_its_shortest_decimal() -> None:
-    # a1 = map(1)... : [{0: "x", 2: half(1.5)}] and [{0: "x", 2: half(0.0999755859375)}]
+def test_cbor_half_precision_float_becomes_its_shortest_decimal_at_half_precision() -> None:
+    # [{0: "x", 2: half(1.5)}] and [{0: "x", 2: half 0x2e66}]: 0x2e66 is the half nearest 0.1
+    # (exactly 0.0999755859375), and "0.1" is the shortest text that reads back to it.
     assert cbor_resolve(bytes.fromhex("81a2006178 02f93e00"))[0]["v"] == Decimal("1.5")
-    assert cbor_resolve(bytes.fromhex("81a2006178 02f92e66"))[0]["v"] == Decimal(
-        "0.0999755859375"
+    assert cbor_resolve(bytes.fromhex("81a2006178 02f92e66"))[0]["v"] == Decimal("0.1")
+
+
+@pytest.mark.parametrize(
+    ("encoded", "expected"),
+    [
+        ("fa42f03333", "120.1"),  # float32 nearest 120.1, which is 120.0999984741211 as a double
+        ("fa3f99999a", "1.2"),
+        ("fa41b8cccd", "23.1"),
+        ("fa4e4aa7e2", "8.5E+8"),  # 850000000 is not a single: the nearest is 849999872
+        ("fa00000001", "1E-45"),  # the smallest subnormal single
+        ("fa7f7fffff", "3.4028235E+38"),  # the largest single
+        ("fabf800000", "-1"),
+        ("f97bff", "65500"),  # the largest half, 65504: "6.55e+04" reads back to it
+        ("f93c00", "1"),
+        ("f90001", "6E-8"),  # the smallest subnormal half
+        ("fb3ff3333333333333", "1.2"),
+        ("fb3ff3333333333334", "1.2000000000000002"),  # a double is its repr, noise and all
+    ],
+)
+def test_cbor_float_is_the_shortest_decimal_at_its_own_width(encoded: str, expected: str) -> None:
+    body = bytes.fromhex("81a2006178 02" + encoded)
+    value = cbor_resolve(body)[0]["v"]
+    assert value == Decimal(expected)
+
+
+def test_cbor_float32_pack_prints_what_the_device_meant(tmp_path: Any) -> None:
+    """Section 5.1.2 (first example) sent with single-precision floats prints like its JSON."""
+    # [{-2: "urn:dev:ow:10e2073a01080063:", 0: "voltage", 1: "V", 2: f32(120.1)},
+    #  {0: "current", 1: "A", 2: f32(1.2)}]
+    body = bytes.fromhex(
+        "82a4 21 781c" + b"urn:dev:ow:10e2073a01080063:".hex()
+        + "00 67" + b"voltage".hex() + "01 6156 02 fa42f03333"
+        + "a3 00 67" + b"current".hex() + "01 6141 02 fa3f99999a"
     )
+    assert cbor_resolve(body) == [
+        {"n": f"{URN}:voltage", "u": "V", "t": NOW, "v": Decimal("120.1")},
+        {"n": f"{URN}:current", "u": "A", "t": NOW, "v": Decimal("1.2")},
+    ]
 
 
 def test_cbor_double_becomes_its_shortest_repr_not_its_binary_expansion() -> None:
@@ -317,7 +359,17 @@ def test_cbor_data_value_must_be_a_byte_string_and_nan_is_refused() -> None:
         (bytes.fromhex("82a1"), "not valid CBOR"),
         (bytes.fromhex("8000"), "not valid CBOR: 1 bytes after the pack"),
         (bytes.fromhex("a10001"), "a SenML pack is a CBOR array of records, not a map"),
-        (bytes.fromhex("81a2000102010001"), "not valid CBOR"),
+        (bytes.fromhex("81a2000102010001"), "not valid CBOR: 2 bytes after the pack"),
+        (bytes.fromhex("81a2006178006179"), "not valid CBOR: byte 5: duplicate map key 0"),
+        (bytes.fromhex("81a2006178 02fa42f0"), "not valid CBOR: truncated"),
+        (bytes.fromhex("9b00000000ffffffff"), "not valid CBOR: truncated: the item at byte 0"),
+        (bytes.fromhex("81a2006178 02c11a00000000"), "not valid CBOR: byte 6: CBOR tag 1 is not"),
+        (bytes.fromhex("81a2006178 02f7"), "not valid CBOR: byte 6: undefined is not a SenML"),
+        (bytes.fromhex("81a2006178 f402"), "not valid CBOR: byte 5: a map key is an integer"),
+        (bytes.fromhex("81a2006278ff 0201"), "not valid CBOR: byte 3: a text string that is not"),
+        (bytes.fromhex("81a2006178 021c"), "not valid CBOR: byte 6: reserved additional"),
+        (bytes.fromhex("81a1ff00"), "not valid CBOR: byte 2: a break (0xff) outside"),
+        (bytes.fromhex("81" * 100 + "00"), "not valid CBOR: byte 65: nested deeper than 64"),
     ],
 )
 def test_unreadable_cbor_payload_is_one_rejection(body: bytes, reason: str) -> None:

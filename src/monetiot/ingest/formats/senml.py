@@ -8,7 +8,8 @@ alone is the sum: section 4.5.4), and keeps bver only when it is not 10.
 
 Invariants:
 - numbers stay exact: JSON numbers are `Decimal` from their text; a CBOR float becomes the
-  `Decimal` of its shortest repr (what a device meant by 23.1); arithmetic never rounds;
+  `Decimal` of the shortest text that reads back at its own width (what a device meant by 23.1,
+  whether sent as half, single or double: `cbor_reader`); arithmetic never rounds;
 - a pack with one invalid record is invalid as a whole (base fields make later records depend on
   earlier ones, and the RFC has no partial reading of a pack), so every record of it is rejected:
   the bad ones with their reason, the rest naming the first bad one;
@@ -73,7 +74,11 @@ class ResolvedRecord:
     own_name: str = ""
 
     def to_json(self) -> dict[str, Value]:
-        """The RFC 8428 resolved form: n, u, t, the value field, s, ut, and bver when not 10."""
+        """The resolved form the spec prints: n, u, t, the value field, s, and bver when not 10.
+
+        Exactly these keys, in this order (the spec's list; `ut`, which RFC 8428 would keep, is
+        not in it and stays on `update_time`). Numbers are `Decimal`s with the digits as sent.
+        """
         out: dict[str, Value] = {"n": self.name}
         if self.unit is not None:
             out["u"] = self.unit
@@ -82,8 +87,6 @@ class ResolvedRecord:
             out[self.value_label] = _json_value(self.value)
         if self.sum is not None:
             out["s"] = self.sum
-        if self.update_time is not None:
-            out["ut"] = self.update_time
         if self.version != VERSION:
             out["bver"] = Decimal(self.version)
         return out

@@ -4,9 +4,12 @@ Both readers produce the SenML data model that `senml.resolve_pack` works on: on
 record from label name ("bn", "v", ...) to its value, with exact numbers and `vd` as bytes.
 
 Invariants:
-- JSON numbers are `Decimal` from their text; CBOR floats (half, single, double) are kept as
-  floats here and become the `Decimal` of their shortest repr when resolved; CBOR decimal
-  fractions (tag 4) arrive as `Decimal`;
+- JSON numbers are `Decimal` from their text; a CBOR float is the `Decimal` of the shortest
+  text that reads back at the width it was sent (`cbor_reader`: a float32 120.1 is 120.1), a
+  CBOR decimal fraction (tag 4) the exact `Decimal`; only non-finite floats stay `float`, for
+  the resolver to refuse;
+- CBOR is read strictly by `cbor_reader`: duplicate keys, truncation, bytes after the pack and
+  tags other than decimal fractions and bignums are errors, not guesses;
 - CBOR labels are the integers of RFC 8428 section 6; a text key is an extension label (section
   6: "no additional integer map keys"), so only one ending in '_' survives, to be rejected as not
   understood, and text keys that spell a regular label ("v") are ignored like any unknown label;
@@ -19,15 +22,12 @@ Invariants:
 from __future__ import annotations
 
 import base64
-import io
-import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 
-import cbor2
-
+from monetiot.ingest.formats.cbor_reader import CborError
+from monetiot.ingest.formats.cbor_reader import loads as read_exact_cbor
 from monetiot.ingest.formats.common import Problem, json_kind
 from monetiot.ingest.formats.common import read_json as read_exact_json
 
@@ -61,13 +61,10 @@ def read_json(body: bytes) -> WirePack:
 
 def read_cbor(body: bytes) -> WirePack:
     """Parse a SenML CBOR pack; raises `Problem` when it is not one CBOR array."""
-    stream = io.BytesIO(body)
     try:
-        parsed = cbor2.CBORDecoder(stream, allow_duplicate_keys=False).decode()
-    except (cbor2.CBORError, ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise Problem(f"not valid CBOR: {exc}") from None
-    if stream.tell() != len(body):
-        raise Problem(f"not valid CBOR: {len(body) - stream.tell()} bytes after the pack")
+        parsed = read_exact_cbor(body)
+    except CborError as exc:
+        raise Problem(f"not valid CBOR: {exc.reason}") from None
     if not isinstance(parsed, list):
         raise Problem(f"a SenML pack is a CBOR array of records, not {_cbor_kind(parsed)}")
     records: list[object] = []
@@ -108,7 +105,7 @@ def _cbor_kind(value: object) -> str:
 
 
 def _json_able(value: object) -> object:
-    """A CBOR value as JSON: labels by name, bytes as base64url, floats by shortest repr."""
+    """A CBOR value as JSON: labels by name, bytes as base64url, numbers as `Decimal`."""
     if isinstance(value, dict):
         return {
             CBOR_LABELS.get(key, str(key)) if isinstance(key, int) else str(key): _json_able(item)
@@ -118,10 +115,8 @@ def _json_able(value: object) -> object:
         return [_json_able(item) for item in value]
     if isinstance(value, bytes):
         return base64.urlsafe_b64encode(value).rstrip(b"=").decode("ascii")
-    if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else repr(value)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if value is None or isinstance(value, (bool, int, str, Decimal)):
-        return value
-    return repr(value)
+    if isinstance(value, float):  # only nan and infinities: JSON has no number for them
+        return repr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
