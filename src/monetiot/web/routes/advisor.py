@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from monetiot.bootstrap import Platform
-from monetiot.domain import jsonexact
 from monetiot.domain.advisor import (
     Assumptions,
     UsageHistory,
@@ -31,7 +29,7 @@ from monetiot.domain.advisor import (
 from monetiot.domain.errors import InvalidInput
 from monetiot.services import advisor
 from monetiot.services.access import Principal
-from monetiot.web.deps import platform, principal
+from monetiot.web.deps import exact_body, platform, principal
 from monetiot.web.responses import respond
 
 router = APIRouter()
@@ -125,12 +123,7 @@ def _history(body: dict[str, Any], parsed: Assumptions, who: Principal,
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    try:
-        doc = jsonexact.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", field="body") from None
-    if not isinstance(doc, dict):
-        raise InvalidInput("must be a JSON object", field="body")
+    doc = await exact_body(request)
     unknown = sorted(set(doc) - _BODY)
     if unknown:
         raise InvalidInput(f"unknown field; expected some of {', '.join(sorted(_BODY))}",

@@ -15,7 +15,6 @@ is looked up in the key's tenant, so another tenant's ids answer 404.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -23,32 +22,19 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from monetiot.bootstrap import Platform
-from monetiot.domain import jsonexact
-from monetiot.domain.errors import InvalidInput
 from monetiot.domain.outcomes import parse_contract, preview
 from monetiot.services import outcomes
 from monetiot.services.access import Principal
-from monetiot.web.deps import platform, principal
+from monetiot.web.deps import exact_body, platform, principal
 from monetiot.web.responses import respond
 
 router = APIRouter(prefix="/v1")
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        doc = jsonexact.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", field="body") from None
-    if not isinstance(doc, dict):
-        raise InvalidInput("must be a JSON object", field="body")
-    return doc
-
 
 @router.post("/outcome-contracts")
 async def create_contract(request: Request, who: Principal = Depends(principal),
                           plat: Platform = Depends(platform)) -> JSONResponse:
     who.require("admin")
-    doc = await _body(request)
+    doc = await exact_body(request)
 
     def work() -> tuple[dict[str, Any], bool]:
         with plat.uow() as uow:
@@ -78,7 +64,7 @@ def get_contract(contract_id: str, who: Principal = Depends(principal),
 async def settle(contract_id: str, request: Request, who: Principal = Depends(principal),
                  plat: Platform = Depends(platform)) -> JSONResponse:
     who.require("admin")
-    body = await _body(request)
+    body = await exact_body(request)
 
     def work() -> tuple[dict[str, Any], bool]:
         with plat.uow() as uow:
@@ -94,5 +80,5 @@ async def preview_contract(request: Request,
                            who: Principal = Depends(principal)) -> JSONResponse:
     """The contract's model, and every reporting period's outcome from its inline actuals."""
     who.require("read")
-    doc = await _body(request)
+    doc = await exact_body(request)
     return respond(await run_in_threadpool(lambda: preview(parse_contract(doc))))

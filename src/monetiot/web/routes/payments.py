@@ -8,33 +8,19 @@ result (same status code), so a client may retry any POST here.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from monetiot.bootstrap import Platform
-from monetiot.domain import jsonexact
-from monetiot.domain.errors import InvalidInput
 from monetiot.services import payments
 from monetiot.services.access import Principal
-from monetiot.web.deps import platform, principal
+from monetiot.web.deps import exact_body, platform, principal
 from monetiot.web.responses import respond
 
 router = APIRouter(prefix="/v1")
 Doc = dict[str, Any]
-
-
-async def exact_body(request: Request) -> Doc:
-    try:
-        doc = jsonexact.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", field="body") from None
-    if not isinstance(doc, dict):
-        raise InvalidInput("must be a JSON object", field="body")
-    return doc
-
 
 # Declared before the billing router's /invoices/{invoice_id}, or "overdue" would be an id.
 @router.get("/invoices/overdue")

@@ -7,7 +7,6 @@ tenant's plan ids answer 404.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,32 +14,19 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from monetiot.bootstrap import Platform
-from monetiot.domain import jsonexact
-from monetiot.domain.errors import InvalidInput
 from monetiot.services import catalog
 from monetiot.services.access import Principal
-from monetiot.web.deps import platform, principal
+from monetiot.web.deps import exact_body, platform, principal
 from monetiot.web.responses import respond
 
 router = APIRouter(prefix="/v1")
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        doc = jsonexact.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", field="body") from None
-    if not isinstance(doc, dict):
-        raise InvalidInput("must be a JSON object", field="body")
-    return doc
-
 
 @router.put("/plans/{plan_id}")
 async def put_plan(plan_id: str, request: Request, who: Principal = Depends(principal),
                    plat: Platform = Depends(platform)) -> JSONResponse:
     """Apply a plan document: 201 with the new version, or 200 when the latest one is the same."""
     who.require("admin")
-    doc = await _body(request)
+    doc = await exact_body(request)
 
     def apply() -> dict[str, Any]:
         with plat.uow() as uow:
@@ -82,7 +68,7 @@ async def preview_plan(plan_id: str, request: Request, version: int | None = Non
     """Price one period of the plan (the latest version, or `?version=N`) for a usage table:
     `{"period_index": 0, "usage": {"energy_kwh": "1250"}, "active_devices": "2.5", ...}`."""
     who.require("read")
-    usage = await _body(request)
+    usage = await exact_body(request)
 
     def preview() -> dict[str, Any]:
         with plat.uow(readonly=True) as uow:

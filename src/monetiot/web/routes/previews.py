@@ -5,9 +5,6 @@ Bodies are read with exact decimals (JSON numbers never pass through a binary fl
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -17,27 +14,16 @@ from monetiot.domain.money import to_decimal
 from monetiot.domain.pricing import parse_charge, price, to_json
 from monetiot.domain.tariffs import cost_document, parse_session, parse_tariff, price_session
 from monetiot.services.access import Principal
-from monetiot.web.deps import principal
+from monetiot.web.deps import exact_body, principal
 
 router = APIRouter(prefix="/v1")
-
-
-async def _document(request: Request) -> dict[str, Any]:
-    try:
-        doc = jsonexact.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"not valid JSON: {exc}", field="body") from None
-    if not isinstance(doc, dict):
-        raise InvalidInput("must be a JSON object", field="body")
-    return doc
-
 
 @router.post("/charges/preview")
 async def charge_preview(request: Request,
                          who: Principal = Depends(principal)) -> JSONResponse:
     """`{"charge": {...}, "quantity": "121"}` or `{"charge": {...}, "transactions": [...]}`."""
     who.require("read")
-    doc = await _document(request)
+    doc = await exact_body(request)
     if "charge" not in doc:
         raise InvalidInput("required", field="charge")
     charge = parse_charge(doc["charge"])
@@ -59,7 +45,7 @@ async def tariff_preview(request: Request,
                          who: Principal = Depends(principal)) -> Response:
     """`{"tariff": {OCPI 2.2.1 tariff}, "session": {...}}` -> the session's cost."""
     who.require("read")
-    doc = await _document(request)
+    doc = await exact_body(request)
     for name in ("tariff", "session"):
         if name not in doc:
             raise InvalidInput("required", field=name)
