@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from monetiot.bootstrap import Platform, bootstrap
-from monetiot.cli.documents import read_document
 from monetiot.domain.clock import FixedClock
 from monetiot.domain.errors import InvalidInput
 from monetiot.domain.jsonexact import dumps
@@ -51,6 +50,7 @@ from monetiot.services import (
 )
 from monetiot.services.ingest import Payload, ingest
 from monetiot.settings import Settings
+from monetiot.userfiles import read_document
 
 Doc = dict[str, Any]
 TENANT = "simulation"

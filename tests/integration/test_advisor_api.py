@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from test_billing_support import Book, utc
 
 from monetiot.bootstrap import Platform
-from monetiot.cli.documents import read_document
 from monetiot.domain import jsonexact
 from monetiot.services import access
+from monetiot.userfiles import read_document
 from monetiot.web.app import create_app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "advisor"

@@ -25,7 +25,7 @@ from test_api_support import (
 )
 
 from monetiot.bootstrap import Platform
-from monetiot.cli.documents import read_document
+from monetiot.userfiles import read_document
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "outcomes"
 HOUR = 60 * MINUTE

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from monetiot.bootstrap import Platform
 from monetiot.cli import _register, app, context
-from monetiot.cli.documents import read_document
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.plans import parse_plan
 from monetiot.services import access, catalog
+from monetiot.userfiles import read_document
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
 

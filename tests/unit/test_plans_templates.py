@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from monetiot.cli import _register, app
-from monetiot.cli.documents import read_document
 from monetiot.domain.plans import parse_period_inputs, parse_plan, price_period, rating_text
+from monetiot.userfiles import read_document
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "plans"

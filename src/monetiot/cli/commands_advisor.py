@@ -19,10 +19,10 @@ from rich.table import Table
 
 from monetiot.cli import app, fail
 from monetiot.cli.context import JsonOption, platform, print_json
-from monetiot.cli.documents import read_document, read_located
 from monetiot.domain.advisor import Assumptions, UsageHistory, parse_assumptions
 from monetiot.domain.errors import InvalidInput, MonetiotError
 from monetiot.services import advisor
+from monetiot.userfiles import read_document, read_located
 
 
 @app.command("advise")

@@ -8,11 +8,11 @@ import typer
 
 from monetiot.cli import app, fail
 from monetiot.cli.context import JsonOption, TenantOption, platform, print_json, show
-from monetiot.cli.documents import read_document
 from monetiot.domain.errors import InvalidInput
 from monetiot.ingest.formats import CONTENT_TYPES
 from monetiot.services import metering, quarantine
 from monetiot.services.ingest import Payload, ingest
+from monetiot.userfiles import read_document
 from monetiot.web.responses import parse_time
 
 quarantine_app = typer.Typer(help="Rejected records: list, show, replay, discard.",

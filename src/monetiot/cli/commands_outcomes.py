@@ -15,10 +15,10 @@ import typer
 
 from monetiot.cli import app, fail
 from monetiot.cli.context import JsonOption, TenantOption, platform, print_json, show
-from monetiot.cli.documents import read_located
 from monetiot.domain.errors import InvalidInput, MonetiotError
 from monetiot.domain.outcomes import parse_contract, preview
 from monetiot.services import outcomes
+from monetiot.userfiles import read_located
 from monetiot.web.responses import parse_time
 
 outcomes_app = typer.Typer(help="Outcome contracts: customers pay for results.",

@@ -14,7 +14,6 @@ import typer
 
 from monetiot.cli import app, fail
 from monetiot.cli.context import JsonOption, TenantOption, platform, print_json, show
-from monetiot.cli.documents import Document, read_located
 from monetiot.domain.errors import InvalidInput, MonetiotError
 from monetiot.domain.plans import (
     Plan,
@@ -25,6 +24,7 @@ from monetiot.domain.plans import (
     rating_to_json,
 )
 from monetiot.services import catalog
+from monetiot.userfiles import Document, read_located
 
 plans = typer.Typer(help="Plans: versioned charges, commitments and entitlements.",
                     no_args_is_help=True)

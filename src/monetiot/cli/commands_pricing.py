@@ -14,10 +14,10 @@ from pathlib import Path
 import typer
 
 from monetiot.cli import app, fail
-from monetiot.cli.documents import read_document
 from monetiot.domain.errors import MonetiotError
 from monetiot.domain.money import to_decimal
 from monetiot.domain.pricing import parse_charge, price, to_json
+from monetiot.userfiles import read_document
 
 
 @app.command("charge-preview")

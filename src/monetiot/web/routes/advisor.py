@@ -73,8 +73,8 @@ async def advisor_example() -> HTMLResponse:
 @functools.lru_cache(maxsize=2)
 def _example_report(assumptions: Path, usage: Path, stamp: tuple[int, int]) -> str:
     """The example's report, computed once per version of its files."""
-    from monetiot.cli.documents import read_document  # the exact YAML reader
     from monetiot.reports.advisor import render
+    from monetiot.userfiles import read_document  # the exact YAML reader
 
     parsed = parse_assumptions(read_document(assumptions, "assumptions"))
     doc = advisor.advise(parsed, advisor.usage_from_csv(usage))

@@ -1,4 +1,4 @@
-"""Reading the documents CLI commands take (charges, plans, usage tables): JSON or YAML.
+"""Reading the documents users write (charges, plans, meters, scenarios): JSON or YAML.
 
 Invariants: numbers are read exactly (JSON numbers and YAML floats become `Decimal`, never a
 binary float); YAML is read with a safe loader that also refuses duplicate keys (the second
