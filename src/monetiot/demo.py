@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from monetiot import demo_plans
+from monetiot import demo_plans, demo_sharing
 from monetiot.bootstrap import Platform, bootstrap
 from monetiot.domain.clock import FixedClock, SystemClock
 from monetiot.domain.windows import period_bounds
@@ -67,6 +67,7 @@ class DemoResult:
     sent: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     payloads: int = 0
+    logins: list[dict[str, str]] = field(default_factory=list)  # console users, shown once
 
 
 def run(db_path: Path, months: int = 3, devices_per_kind: int = 5,
@@ -111,6 +112,7 @@ def run(db_path: Path, months: int = 3, devices_per_kind: int = 5,
     result = DemoResult(plat, admin.key, start, end)
     client = TestClient(create_app(plat))
     headers = {"Authorization": f"Bearer {admin.key}"}
+    shared = demo_sharing.setup(client, headers, clock, TENANT)  # the shared-charger network
     step = 6 * HOUR_MS
     for block in range(start, end, step):
         clock.at_ms = min(block + step, end) + 90_000  # received a little after the block
@@ -122,12 +124,32 @@ def run(db_path: Path, months: int = 3, devices_per_kind: int = 5,
                 result.sent[record["status"]] += 1
                 if record["status"] == "rejected":
                     result.reasons[_reason_kind(record.get("reason", ""))] += 1
+        demo_sharing.step(shared, block, min(block + step, end))
         billing.run(plat.uow, clock.now_ms(), TENANT)
         if progress is not None:
             progress(block + step - start, end - start)
     clock.at_ms = now
     plat.clock = SystemClock()
+    result.logins = console_logins(plat, now)
     return result
+
+
+PORTAL_CUSTOMER = "sunfield-energy"
+
+
+def console_logins(plat: Platform, now_ms: int) -> list[dict[str, str]]:
+    """An operator for the console and a user for one customer's portal (passwords once)."""
+    from monetiot.services import users
+
+    made = []
+    for email, role, customer in (("operator@demo.example", "operator", None),
+                                  (f"billing@{PORTAL_CUSTOMER}.example", "customer",
+                                   PORTAL_CUSTOMER)):
+        with plat.uow() as uow:
+            new = users.create_user(uow, now_ms, TENANT, email, role, customer)
+        made.append({"role": role, "email": email, "password": new.password,
+                     "customer": customer or ""})
+    return made
 
 
 def _reason_kind(reason: str) -> str:

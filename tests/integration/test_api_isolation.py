@@ -32,6 +32,7 @@ from test_api_support import (
     new_tenant,
     shared_database,
 )
+from test_sharing_support import seed_isolation as seed_sharing
 
 from monetiot.bootstrap import Platform
 
@@ -40,7 +41,9 @@ PUBLIC = {("GET", "/healthz"), ("GET", "/openapi.json"), ("GET", "/docs"),
           ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
 SECRETS = ("acme-secret-customer", "acme-secret-device", "acme-secret-meter", "acme-secret-data",
            "acme-secret-raw", "acme-secret-plan", "acme-secret-credit", "acme-secret-topup",
-           "acme-secret-payment", "acme-secret-key", "acme-secret-coupon", "acme.secret.type")
+           "acme-secret-payment", "acme-secret-key", "acme-secret-coupon", "acme.secret.type",
+           "acme-secret-outcome", "acme-secret-owner", "acme-secret-asset",
+           "acme-secret-member")
 
 CHARGE = {"charge": {"model": "per_unit", "unit_price": "0.5"}, "quantity": "3"}
 TARIFF = {
@@ -52,6 +55,15 @@ TARIFF = {
         {"start_date_time": "2024-06-03T10:00:00Z", "end_date_time": "2024-06-03T12:00:00Z",
          "state": "CHARGING", "energy_kwh": "20"}]},
 }
+
+
+
+def outcome(description: str, **extra: Any) -> dict[str, Any]:
+    """An SLA outcome contract for acme-cust's device (docs/outcomes.md)."""
+    return {"id": "acme-outcome", "customer": "acme-cust", "description": description,
+            "pricing": {"form": "sla", "currency": "EUR"},
+            "sla": {"device": "acme-dev", "fee": "100",
+                    "bands": [{"min_availability": "0", "credit_percent": "10"}]}, **extra}
 
 
 def plan(plan_id: str, name: str) -> dict[str, Any]:
@@ -81,11 +93,13 @@ class Seeded:
     payment_id: str = "pay_none"
     webhook_id: str = "we_none"
     webhook_secret: str = "whsec_none"
+    booking_id: str = "bkg_none"
+    session_id: str = "ses_none"
 
     def ids(self) -> list[str]:
         """A's own ids, which no successful answer to B may contain."""
         return [self.invoice_id, self.payment_id, self.webhook_id, self.webhook_secret,
-                self.device_password, "acme-sub"]
+                self.device_password, "acme-sub", self.booking_id, self.session_id]
 
 
 def seed_a(world: World) -> Seeded:
@@ -130,10 +144,12 @@ def seed_a(world: World) -> Seeded:
     a.call("POST", "/v1/coupons", json={"id": "acme-coupon", "name": "acme-secret-coupon",
                                         "kind": "fixed", "amount": "5"}, expect=201)
     a.call("POST", "/v1/subscriptions/acme-sub/coupons", json={"coupon": "acme-coupon"})
+    a.call("POST", "/v1/outcome-contracts", json=outcome("acme-secret-outcome"), expect=201)
+    booking_id, session_id = seed_sharing(world, "acme-dev", "acme-cust")
     key = a.call("POST", "/v1/api-keys", json={"scope": "read", "name": "acme-secret-key"},
                  expect=201).json()
     return Seeded(key["id"], entry_id, made["credentials"]["password"], second, payment["id"],
-                  hook["id"], hook["secret"])
+                  hook["id"], hook["secret"], booking_id, session_id)
 
 
 def route_cases(s: Seeded, now: int) -> list[Case]:
@@ -231,6 +247,43 @@ def route_cases(s: Seeded, now: int) -> list[Case]:
              "/v1/webhooks/deliveries/dlv_none/retry", 404),
         Case("POST", "/v1/charges/preview", "read", "/v1/charges/preview", 200, CHARGE),
         Case("POST", "/v1/tariffs/preview", "read", "/v1/tariffs/preview", 200, TARIFF),
+        Case("GET", "/v1/outcome-contracts", "read", "/v1/outcome-contracts?customer=acme-cust",
+             200),
+        Case("GET", "/v1/outcome-contracts/{contract_id}", "read",
+             "/v1/outcome-contracts/acme-outcome", 404),
+        Case("POST", "/v1/outcome-contracts/{contract_id}/settle", "admin",
+             "/v1/outcome-contracts/acme-outcome/settle", 404,
+             {"start": iso(now - 10 * HOUR), "end": iso(now)}),
+        Case("POST", "/v1/outcome-contracts", "admin", "/v1/outcome-contracts", 404,
+             outcome("bolt's contract for acme's customer")),
+        Case("POST", "/v1/outcomes/preview", "read", "/v1/outcomes/preview", 200,
+             outcome("bolt's preview", reporting=[{"start": iso(now - 10 * HOUR),
+                                                   "end": iso(now), "availability": "99"}])),
+        Case("GET", "/v1/owners", "read", "/v1/owners", 200),
+        Case("GET", "/v1/owners/{owner_id}/statement", "read",
+             f"/v1/owners/acme-owner/statement?{window}", 404),
+        Case("GET", "/v1/assets", "read", "/v1/assets?owner=acme-owner", 200),
+        Case("GET", "/v1/assets/{asset_id}", "read", "/v1/assets/acme-asset", 404),
+        Case("POST", "/v1/assets", "admin", "/v1/assets", 404,
+             {"id": "bolt-asset", "owner": "acme-owner", "device": "acme-dev",
+              "tariff": TARIFF["tariff"]}),
+        Case("GET", "/v1/members", "read", "/v1/members?customer=acme-cust", 200),
+        Case("POST", "/v1/members", "admin", "/v1/members", 404,
+             {"id": "bolt-member", "customer": "acme-cust"}),
+        Case("GET", "/v1/bookings", "read", "/v1/bookings?asset=acme-asset", 200),
+        Case("GET", "/v1/bookings/{booking_id}", "read", f"/v1/bookings/{s.booking_id}", 404),
+        Case("POST", "/v1/bookings", "admin", "/v1/bookings", 404,
+             {"asset": "acme-asset", "member": "acme-member", "start": iso(now + HOUR),
+              "end": iso(now + 2 * HOUR)}),
+        Case("POST", "/v1/bookings/{booking_id}/cancel", "admin",
+             f"/v1/bookings/{s.booking_id}/cancel", 404),
+        Case("POST", "/v1/assets/{asset_id}/sessions", "admin", "/v1/assets/acme-asset/sessions",
+             404, {"member": "acme-member"}),
+        Case("GET", "/v1/sessions", "read", "/v1/sessions?asset=acme-asset", 200),
+        Case("GET", "/v1/sessions/{session_id}", "read", f"/v1/sessions/{s.session_id}", 404),
+        Case("POST", "/v1/sessions/{session_id}/stop", "admin",
+             f"/v1/sessions/{s.session_id}/stop", 404),
+        Case("POST", "/v1/sharing/sweep", "admin", "/v1/sharing/sweep", 200),
         # B may reuse A's ids for its own objects; A's stay as they were.
         Case("POST", "/v1/customers", "admin", "/v1/customers", 201,
              {"id": "acme-cust", "name": "bolt's own"}),
@@ -247,6 +300,7 @@ def route_cases(s: Seeded, now: int) -> list[Case]:
         Case("POST", "/v1/webhooks", "admin", "/v1/webhooks", 201,
              {"url": "https://bolt.example/hooks"}),
         Case("POST", "/v1/api-keys", "admin", "/v1/api-keys", 201, {"scope": "admin"}),
+        Case("POST", "/v1/owners", "admin", "/v1/owners", 201, {"id": "acme-owner"}),
     ]
 
 
@@ -302,6 +356,13 @@ def snapshot(world: World, invoice_id: str) -> dict[str, Any]:
         "payments": a.get(f"/v1/invoices/{invoice_id}/payments"),
         "overdue": a.get("/v1/invoices/overdue"),
         "webhooks": a.get("/v1/webhooks"),
+        "outcome_contract": a.get("/v1/outcome-contracts/acme-outcome"),
+        "assets": a.get("/v1/assets"),
+        "members": a.get("/v1/members"),
+        "bookings": a.get("/v1/bookings"),
+        "sessions": a.get("/v1/sessions"),
+        "statement": a.get("/v1/owners/acme-owner/statement",
+                           params={"start": iso(now - 10 * HOUR), "end": iso(now + HOUR)}),
         "invoices.csv": a.call("GET", "/v1/exports/invoices.csv").text,
         "lines.csv": a.call("GET", "/v1/exports/invoice-lines.csv").text,
         "pdf": len(a.call("GET", f"/v1/invoices/{invoice_id}/pdf").content) > 0,

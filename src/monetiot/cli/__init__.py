@@ -32,15 +32,22 @@ def fail(message: str) -> None:
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`; no work happens at import.
     from monetiot.cli import (
+        commands_advisor,  # noqa: F401
         commands_billing,  # noqa: F401
         commands_data,  # noqa: F401
         commands_demo,  # noqa: F401
+        commands_documents,  # noqa: F401
         commands_fleet,  # noqa: F401
         commands_mqtt,  # noqa: F401
+        commands_outcomes,  # noqa: F401
         commands_payloads,  # noqa: F401
+        commands_payments,  # noqa: F401
         commands_plans,  # noqa: F401
         commands_pricing,  # noqa: F401
+        commands_sharing,  # noqa: F401
         commands_tariffs,  # noqa: F401
+        commands_users,  # noqa: F401
+        commands_webhooks,  # noqa: F401
     )
 
     _guard_all(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -11,6 +12,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from monetiot.cli import app
+
+if TYPE_CHECKING:
+    from monetiot.demo import DemoResult
 
 
 @app.command("demo")
@@ -68,6 +72,7 @@ def demo(port: int = typer.Option(8000, help="Port of the web app."),
         revenue.add_row(model, *(_cell(row.get(m)) for m in issue_months),
                         _cell(sum(row.values(), Decimal(0))))
     console.print(revenue)
+    _print_sharing(console, result)
     console.print(f"Admin API key (shown once): [bold]{result.admin_key}[/]")
     if not serve:
         return
@@ -76,7 +81,26 @@ def demo(port: int = typer.Option(8000, help="Port of the web app."),
     from monetiot.web.app import create_app
 
     console.print(f"Serving on http://127.0.0.1:{port}  (API docs: /docs; Ctrl+C stops)")
+    _print_logins(console, result, port)
     uvicorn.run(create_app(result.platform), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _print_sharing(console: Console, result: DemoResult) -> None:
+    """The shared-charger network: what GridShare's chargers did, and what GridShare is paid."""
+    from monetiot import demo_sharing
+    from monetiot.demo import TENANT
+
+    rows = demo_sharing.summary(result.platform, TENANT, result.start_ms, result.end_ms)
+    table = Table(title="Shared chargers of GridShare Partners (EUR excl. tax; platform fee 15 %)")
+    columns = ("month", "sessions", "fees", "energy_kwh", "collected", "platform_fee",
+               "owner_payout")
+    titles = ("month", "sessions", "late/no-show", "kWh", "collected", "platform", "owner")
+    for title in titles:
+        table.add_column(title, justify="left" if title == "month" else "right")
+    for row in rows:
+        table.add_row(*(_cell(row[c]) if isinstance(row[c], Decimal) else str(row[c])
+                        for c in columns))
+    console.print(table)
 
 
 def _day(ms: int, tz: str) -> str:
@@ -92,3 +116,16 @@ def _cell(value: object) -> str:
         return f"{value.quantize(Decimal('0.01')):,}" if value != value.to_integral_value() \
             else f"{value:,}"
     return "" if value is None else str(value)
+
+
+def _print_logins(console: Console, result: DemoResult, port: int) -> None:
+    """The console's address and the demo's logins (passwords are shown this once)."""
+    from monetiot.demo import TENANT
+
+    console.print(f"Console and portal: [bold]http://127.0.0.1:{port}/login[/]  (tenant "
+                  f"[bold]{TENANT}[/])")
+    for login in result.logins:
+        where = "console" if login["role"] == "operator" else f"portal of {login['customer']}"
+        console.print(f"  {where:<28} {login['email']}  password [bold]{login['password']}[/]",
+                      soft_wrap=True)
+    console.print("  or sign in to the console with the admin API key above")

@@ -7,6 +7,10 @@ Devices publish, at QoS 1, to
                                                  senml-json or senml-cbor
     {prefix}/{tenant}/{device}/status            "online" or "offline", typically the last will
 
+and read commands from the platform (a shared asset's unlock, services/asset_commands.py) on
+
+    {prefix}/{tenant}/{device}/commands          JSON, e.g. {"command": "unlock", "session": ...}
+
 The formats are the `CONTENT_TYPES` names with `+` spelled `-` (`senml+json` -> `senml-json`):
 `+` is a wildcard in MQTT and may not appear in a topic name.
 
@@ -41,6 +45,7 @@ from monetiot.services.ingest import Payload
 SOURCE = "mqtt"
 EVENTS = "events"
 STATUS = "status"
+COMMANDS = "commands"
 STATUS_STATES = ("online", "offline")
 _KNOWN_TYPES = frozenset(CONTENT_TYPES.values())
 # topic suffix -> format name (a CONTENT_TYPES key)
@@ -106,6 +111,11 @@ def events_topic(prefix: str, tenant: str, device: str, fmt: str | None = None) 
 
 def status_topic(prefix: str, tenant: str, device: str) -> str:
     return f"{prefix}/{tenant}/{device}/{STATUS}"
+
+
+def commands_topic(prefix: str, tenant: str, device: str) -> str:
+    """Where the platform sends a device its commands (the device subscribes to it)."""
+    return f"{check_prefix(prefix)}/{tenant}/{device}/{COMMANDS}"
 
 
 def parse(prefix: str, topic: str) -> Topic:
@@ -203,9 +213,11 @@ def acl_text(prefix: str, worker_username: str) -> str:
         f"pattern write {prefix}/%u/{EVENTS}",
         f"pattern write {prefix}/%u/{EVENTS}/#",
         f"pattern write {prefix}/%u/{STATUS}",
+        f"pattern read {prefix}/%u/{COMMANDS}",
         "",
-        "# The ingest worker's own account.",
+        "# The platform's own account: the ingest worker reads, the API sends commands.",
         f"user {worker_username}",
         f"topic read {prefix}/#",
+        f"topic write {prefix}/+/+/{COMMANDS}",
         "",
     ])

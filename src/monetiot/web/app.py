@@ -7,8 +7,21 @@ from fastapi.responses import JSONResponse
 
 from monetiot import __version__
 from monetiot.bootstrap import Platform
-from monetiot.web import errors
-from monetiot.web.routes import billing, events, plans, previews, registry, usage
+from monetiot.web import console, errors
+from monetiot.web.routes import (
+    advisor,
+    billing,
+    documents,
+    events,
+    outcomes,
+    payments,
+    plans,
+    previews,
+    registry,
+    sharing,
+    usage,
+    webhooks,
+)
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -21,7 +34,14 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(usage.router)
     app.include_router(previews.router)
     app.include_router(plans.router)
+    app.include_router(payments.router)  # before billing: /invoices/overdue is not an id
     app.include_router(billing.router)
+    app.include_router(documents.router)
+    app.include_router(webhooks.router)
+    app.include_router(advisor.router)
+    app.include_router(sharing.router)
+    app.include_router(outcomes.router)
+    app.include_router(console.router)  # /login, /console, /portal: pages for people
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

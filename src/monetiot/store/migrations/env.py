@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 
 import monetiot.store.billing_tables  # registers the billing tables
+import monetiot.store.outcome_tables  # registers the outcome tables
 import monetiot.store.sharing_tables  # registers the asset-sharing tables
 import monetiot.store.user_tables  # noqa: F401  (registers the user and session tables)
 from monetiot.store.schema import metadata
