@@ -14,18 +14,24 @@ one invoice in one transaction:
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from monetiot.domain.billing.invoice import Line, settle
+from monetiot.domain.billing.periods import Schedule
 from monetiot.domain.billing.subscriptions import Phase, Slice, hour_floor, paused_ms, slices
 from monetiot.domain.clock import iso_from_ms
 from monetiot.domain.errors import MonetiotError, NotFound
 from monetiot.domain.money import round_money
 from monetiot.domain.plans import (
+    INSTALMENT,
+    MINIMUM_TRUE_UP,
+    ONE_TIME,
     USAGE,
     PeriodInputs,
     Plan,
@@ -33,15 +39,18 @@ from monetiot.domain.plans import (
     rate_in_advance,
     rate_period,
 )
+from monetiot.domain.plans.rating import MINIMUM_CHARGE_ID
 from monetiot.domain.pricing.preview import line_json
 from monetiot.services import billing_inputs as inputs
 from monetiot.services import charges, credits, webhooks
 from monetiot.services.catalog import load_plan
 from monetiot.store import billing as store
+from monetiot.store import registry
 from monetiot.store.engine import UnitOfWork
 
 Row = dict[str, Any]
 DAY_MS = 86_400_000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -71,6 +80,10 @@ def run(uow_factory: Callable[..., UnitOfWork], now_ms: int, tenant: str | None 
             except MonetiotError as exc:
                 report.errors.append({"tenant": key[0], "subscription": key[1],
                                       "error": str(exc)})
+            except Exception as exc:  # one broken subscription must not stop the others
+                log.exception("billing %s/%s failed", *key)
+                report.errors.append({"tenant": key[0], "subscription": key[1],
+                                      "error": f"{type(exc).__name__}: {exc}"})
 
 
 def bill_subscription(uow: UnitOfWork, now_ms: int, tenant: str, subscription_id: str,
@@ -131,6 +144,8 @@ class _State:
 
     def boundaries(self) -> list[int]:
         points = {s.start_ms for s in self.slices} | {s.end_ms for s in self.slices}
+        points |= {r for r in self._resumes() if any(s.start_ms < r < s.end_ms
+                                                     for s in self.slices)}
         return sorted(p for p in points if p <= self.now_ms)
 
     def lines_at(self, boundary: int) -> list[Line]:
@@ -144,9 +159,32 @@ class _State:
             lines += [charges.as_line(r) for r in charges.pending(
                 self.uow, self.tenant, self.sub["customer_id"], currency, boundary)]
         for s in self.slices:
-            if s.start_ms == boundary:
-                lines += [_line(r) for r in self._advance(s).lines]
+            if boundary in self._advance_points(s):
+                lines += [_line(r) for r in self._advance(s, boundary).lines]
         return lines
+
+    # pauses -----------------------------------------------------------------------------------
+
+    def _resumes(self) -> list[int]:
+        return [end for _, end in self.pauses if end is not None]
+
+    def _paused_at(self, at: int) -> bool:
+        return any(start <= at and (end is None or end > at) for start, end in self.pauses)
+
+    def _advance_points(self, s: Slice) -> list[int]:
+        """When a slice's in-advance charges are billed: at its start unless paused then, and at
+        every resume inside it (for the rest of the slice). Pausing credits what was paid."""
+        points = [] if self._paused_at(s.start_ms) else [s.start_ms]
+        return points + [r for r in self._resumes() if s.start_ms < r < s.end_ms]
+
+    def _unpaused(self, start: int, end: int) -> list[tuple[int, int]]:
+        """[start, end) less the paused intervals (a pause still open lasts until now)."""
+        parts = [(start, end)]
+        for p_start, p_end in self.pauses:
+            stop = p_end if p_end is not None else max(self.now_ms, end)
+            parts = [piece for a, b in parts
+                     for piece in ((a, min(b, p_start)), (max(a, stop), b)) if piece[0] < piece[1]]
+        return parts
 
     # rating ---------------------------------------------------------------------------------
 
@@ -155,13 +193,13 @@ class _State:
         return s.start_ms if trial_end is None else min(max(s.start_ms, trial_end), s.end_ms)
 
     def _factor(self, s: Slice) -> Decimal:
+        """The share of the whole period that in-arrears fees bill: its days from the trial's
+        end, less the time it was paused."""
         active = self._active_start(s)
         factor = s.factor(self.sub["timezone"], active)
         whole = s.period.end_ms - s.period.start_ms
         paused = paused_ms(self.pauses, active, s.end_ms, self.now_ms)
         if paused and whole:
-            from fractions import Fraction
-
             factor = max(Fraction(0), factor - Fraction(paused, whole))
         return inputs.decimal(factor)
 
@@ -169,37 +207,62 @@ class _State:
         trial_end = self.sub["trial_end_ms"]
         return trial_end is not None and s.end_ms <= trial_end
 
-    def _advance_inputs(self, s: Slice) -> PeriodInputs:
-        customer = self.sub["customer_id"]
-        return PeriodInputs(
-            period_index=s.index, start_ms=s.start_ms, end_ms=s.end_ms,
-            in_trial=self._in_trial(s),
-            active_devices=inputs.devices_at(self.uow, self.tenant, customer, s.start_ms),
-            seats=self.sub["seats"], advance_period_factor=self._factor(s),
-        )
+    def _last_of_period(self, s: Slice) -> bool:
+        """One-time charges and instalments are billed once per period, by its last slice."""
+        return not any(x.period.index == s.period.index and x.start_ms > s.start_ms
+                       and x.phase.interval == s.phase.interval for x in self.slices)
 
-    def _advance(self, s: Slice) -> Any:
-        return rate_in_advance(self.plan(s), self._advance_inputs(s))
+    def _earlier_new_devices(self, s: Slice) -> tuple[int, ...]:
+        schedule = Schedule(self.sub["start_ms"], s.phase.interval, self.sub["anchor"],
+                            self.sub["timezone"])
+        counts = []
+        for index in range(s.period.index):
+            p = schedule.period(index)
+            counts.append(self._new_devices(index, p.start_ms, p.end_ms))
+        return tuple(counts)
+
+    def _new_devices(self, index: int, start_ms: int, end_ms: int) -> int:
+        """Devices newly assigned in a period; in the first, also those the customer already
+        had when the subscription started (they were never charged under it)."""
+        customer = self.sub["customer_id"]
+        if index == 0:
+            return inputs.devices_during(self.uow, self.tenant, customer, self.sub["start_ms"],
+                                         end_ms)
+        return inputs.new_devices(self.uow, self.tenant, customer, start_ms, end_ms)
+
+    def _advance(self, s: Slice, at: int | None = None) -> Any:
+        start = max(s.start_ms if at is None else at, self._active_start(s))
+        factor = s.factor(self.sub["timezone"], start)
+        customer = self.sub["customer_id"]
+        return rate_in_advance(self.plan(s), PeriodInputs(
+            period_index=s.period.index, start_ms=start, end_ms=s.end_ms,
+            in_trial=self._in_trial(s),
+            active_devices=inputs.devices_at(self.uow, self.tenant, customer, start),
+            seats=self.sub["seats"], advance_period_factor=inputs.decimal(factor),
+        ))
+
+    def _prepaid(self, s: Slice) -> Decimal:
+        return sum((self._advance(s, at).total for at in self._advance_points(s)), Decimal(0))
 
     def _arrears(self, s: Slice) -> list[Line]:
         plan, customer = self.plan(s), self.sub["customer_id"]
         active = self._active_start(s)
-        earlier = [x for x in self.slices if x.phase == s.phase and x.index < s.index]
-        prepaid = self._advance(s).total
+        last = self._last_of_period(s)
+        whole = s.period.end_ms - s.period.start_ms
+        period_start = max(s.period.start_ms, self.sub["start_ms"])
         rating = rate_period(plan, PeriodInputs(
-            period_index=s.index, start_ms=s.start_ms, end_ms=s.end_ms,
+            period_index=s.period.index, start_ms=s.start_ms, end_ms=s.end_ms,
             in_trial=self._in_trial(s),
             usage=inputs.usage(self.uow, self.tenant, customer, plan, active, s.end_ms,
                                self.now_ms),
-            active_devices=inputs.device_periods(self.uow, self.tenant, customer, active,
-                                                 s.end_ms, s.period.end_ms - s.period.start_ms),
+            active_devices=inputs.device_periods(self.uow, self.tenant, customer,
+                                                 self._unpaused(active, s.end_ms), whole),
             seats=self.sub["seats"],
-            new_devices=inputs.new_devices(self.uow, self.tenant, customer, s.start_ms,
-                                           s.end_ms),
-            earlier_new_devices=inputs.earlier_new_devices(self.uow, self.tenant, customer,
-                                                           earlier)[-s.index:] if s.index else (),
-            period_factor=self._factor(s), prepaid=prepaid,
+            new_devices=self._new_devices(s.period.index, period_start, s.end_ms) if last else 0,
+            earlier_new_devices=self._earlier_new_devices(s) if last else (),
+            period_factor=self._factor(s), prepaid=self._prepaid(s),
         ))
+        kept = [r for r in rating.lines if last or r.kind not in (ONE_TIME, INSTALMENT)]
         interim = store.interim_billed(self.uow.conn, self.tenant, self.sub["id"], s.start_ms)
         deductions = [
             Line(kind="interim_deduction", charge_id=charge_id,
@@ -208,55 +271,80 @@ class _State:
                  amount=-amount, covers_start_ms=s.start_ms, covers_end_ms=s.end_ms)
             for charge_id, amount in sorted(interim.items()) if amount
         ]
-        for r in rating.lines:
-            if r.kind == USAGE and r.meter is not None:
+        for r in kept:
+            if (r.kind == USAGE and r.meter is not None) or r.kind == MINIMUM_TRUE_UP:
                 store.put_usage_billed(self.uow.conn, {
                     "tenant_id": self.tenant, "subscription_id": self.sub["id"],
                     "charge_id": r.charge_id, "period_start_ms": active,
-                    "period_end_ms": s.end_ms, "quantity": r.quantity, "amount": r.amount,
-                    "invoice_id": "",
+                    "period_end_ms": s.end_ms, "quantity": r.quantity,
+                    "amount": r.amount if r.kind == USAGE else r.amount_due, "invoice_id": "",
                 })
-        return [_line(r) for r in rating.lines] + deductions
+        return [_line(r) for r in kept] + deductions
 
     def _adjustments(self, boundary: int) -> list[Line]:
-        """Usage that arrived after its period was invoiced, billed now as the difference."""
+        """Usage that arrived after its period was invoiced, billed now as the difference, and
+        the change it makes to that period's minimum true-up (a period still costs at least
+        its minimum commitment, never more because of it)."""
         lines: list[Line] = []
-        customer = self.sub["customer_id"]
+        periods: dict[int, list[Row]] = {}
         for row in store.usage_billed_for(self.uow.conn, self.tenant, self.sub["id"]):
-            if row["period_end_ms"] >= boundary or not row["invoice_id"]:
-                continue
-            s = next((x for x in self.slices if x.end_ms == row["period_end_ms"]), None)
+            if row["period_end_ms"] < boundary and row["invoice_id"]:
+                periods.setdefault(row["period_end_ms"], []).append(row)
+        for end, rows in sorted(periods.items()):
+            s = next((x for x in self.slices if x.end_ms == end), None)
             if s is None:
                 continue
             plan = self.plan(s)
-            charge = next((c for c in plan.usage if c.id == row["charge_id"]), None)
-            if charge is None:
-                continue
-            now_usage = inputs.usage(self.uow, self.tenant, customer, plan,
-                                     row["period_start_ms"], row["period_end_ms"], self.now_ms)
-            quantity = now_usage.get(charge.meter, Decimal(0))
-            if quantity == row["quantity"]:
-                continue
-            rerated = rate_period(plan, PeriodInputs(
-                period_index=0, start_ms=row["period_start_ms"], end_ms=row["period_end_ms"],
-                usage={charge.meter: quantity}))
-            amount = next((r.amount for r in rerated.lines if r.charge_id == charge.id),
-                          Decimal(0))
-            delta_q, delta_a = quantity - row["quantity"], amount - row["amount"]
-            lines.append(Line(
-                kind="adjustment", charge_id=charge.id, meter_id=charge.meter,
-                description=(f"Adjustment: {charge.name}, usage of "
-                             f"{iso_from_ms(row['period_start_ms'])[:10]} to "
-                             f"{iso_from_ms(row['period_end_ms'])[:10]} that arrived after "
-                             f"it was invoiced ({_signed(delta_q)} {charge.meter})"),
-                amount=delta_a, quantity=delta_q,
-                covers_start_ms=row["period_start_ms"], covers_end_ms=row["period_end_ms"],
-                details={"billed_quantity": str(row["quantity"]), "quantity": str(quantity),
-                         "billed_amount": str(row["amount"]), "amount": str(amount)},
-            ))
-            store.put_usage_billed(self.uow.conn, row | {"quantity": quantity, "amount": amount,
-                                                         "invoice_id": ""})
+            changed_due = Decimal(0)
+            for row in rows:
+                line = self._usage_adjustment(plan, row)
+                if line is not None:
+                    lines.append(line)
+                    changed_due += (round_money(row["amount"] + line.amount, plan.currency)
+                                    - round_money(row["amount"], plan.currency))
+            minimum = next((r for r in rows if r["charge_id"] == MINIMUM_CHARGE_ID), None)
+            if minimum is not None and changed_due and minimum["amount"] > 0:
+                true_up = max(Decimal(0), minimum["amount"] - changed_due)
+                lines.append(Line(
+                    kind="adjustment", charge_id=MINIMUM_CHARGE_ID,
+                    description=(f"Adjustment: minimum commitment of "
+                                 f"{iso_from_ms(minimum['period_start_ms'])[:10]} to "
+                                 f"{iso_from_ms(end)[:10]}, after late usage"),
+                    amount=true_up - minimum["amount"],
+                    covers_start_ms=minimum["period_start_ms"], covers_end_ms=end,
+                    details={"billed_true_up": str(minimum["amount"]),
+                             "true_up": str(true_up)}))
+                store.put_usage_billed(self.uow.conn, minimum | {"amount": true_up,
+                                                                 "invoice_id": ""})
         return lines
+
+    def _usage_adjustment(self, plan: Plan, row: Row) -> Line | None:
+        charge = next((c for c in plan.usage if c.id == row["charge_id"]), None)
+        if charge is None:
+            return None
+        now_usage = inputs.usage(self.uow, self.tenant, self.sub["customer_id"], plan,
+                                 row["period_start_ms"], row["period_end_ms"], self.now_ms)
+        quantity = now_usage.get(charge.meter, Decimal(0))
+        if quantity == row["quantity"]:
+            return None
+        rerated = rate_period(plan, PeriodInputs(
+            period_index=0, start_ms=row["period_start_ms"], end_ms=row["period_end_ms"],
+            usage={charge.meter: quantity}))
+        amount = next((r.amount for r in rerated.lines if r.charge_id == charge.id), Decimal(0))
+        delta_q = quantity - row["quantity"]
+        store.put_usage_billed(self.uow.conn, row | {"quantity": quantity, "amount": amount,
+                                                     "invoice_id": ""})
+        return Line(
+            kind="adjustment", charge_id=charge.id, meter_id=charge.meter,
+            description=(f"Adjustment: {charge.name}, usage of "
+                         f"{iso_from_ms(row['period_start_ms'])[:10]} to "
+                         f"{iso_from_ms(row['period_end_ms'])[:10]} that arrived after "
+                         f"it was invoiced ({_signed(delta_q)} {charge.meter})"),
+            amount=amount - row["amount"], quantity=delta_q,
+            covers_start_ms=row["period_start_ms"], covers_end_ms=row["period_end_ms"],
+            details={"billed_quantity": str(row["quantity"]), "quantity": str(quantity),
+                     "billed_amount": str(row["amount"]), "amount": str(amount)},
+        )
 
 
 def _open_periods(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, state: _State,
@@ -351,6 +439,7 @@ def _write_invoice(uow: UnitOfWork, now_ms: int, tenant: str, customer: str, sub
                    kind: str, boundary: int, lines: Sequence[Line], currency: str,
                    *, finalize: bool) -> str | None:
     """Settle, claim, write and (optionally) finalize one invoice; None if already billed."""
+    registry.lock_customer(uow.conn, tenant, customer)  # the wallet is spent once
     tax = credits.customer_tax(uow, tenant, customer)
     discounts = credits.discounts_for(uow, tenant, sub["id"], currency) if sub else []
     wallet = credits.wallet_balance(uow, tenant, customer, currency, now_ms)

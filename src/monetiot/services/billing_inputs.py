@@ -39,21 +39,29 @@ def usage(uow: UnitOfWork, tenant: str, customer: str, plan: Plan, start_ms: int
     return out
 
 
-def device_periods(uow: UnitOfWork, tenant: str, customer: str, start_ms: int, end_ms: int,
-                   whole_ms: int) -> Decimal:
-    """Time-weighted devices: device-time in [start, end) over the whole period's length."""
-    if end_ms <= start_ms or whole_ms <= 0:
+def device_periods(uow: UnitOfWork, tenant: str, customer: str,
+                   intervals: list[tuple[int, int]], whole_ms: int) -> Decimal:
+    """Time-weighted devices: device-time within `intervals` over the whole period's length."""
+    if whole_ms <= 0:
         return Decimal(0)
     total = 0
-    for a in _assignments(uow, tenant, customer, start_ms, end_ms):
-        hi = end_ms if a["valid_to_ms"] is None else min(end_ms, a["valid_to_ms"])
-        total += max(0, hi - max(start_ms, a["valid_from_ms"]))
+    for start_ms, end_ms in intervals:
+        for a in _assignments(uow, tenant, customer, start_ms, end_ms) if end_ms > start_ms \
+                else []:
+            hi = end_ms if a["valid_to_ms"] is None else min(end_ms, a["valid_to_ms"])
+            total += max(0, hi - max(start_ms, a["valid_from_ms"]))
     return decimal(Fraction(total, whole_ms))
 
 
 def devices_at(uow: UnitOfWork, tenant: str, customer: str, at_ms: int) -> Decimal:
     return Decimal(len({a["device_id"] for a in _assignments(uow, tenant, customer, at_ms,
                                                              at_ms + 1)}))
+
+
+def devices_during(uow: UnitOfWork, tenant: str, customer: str, start_ms: int,
+                   end_ms: int) -> int:
+    """Distinct devices assigned to the customer at some time in [start, end)."""
+    return len({a["device_id"] for a in _assignments(uow, tenant, customer, start_ms, end_ms)})
 
 
 def new_devices(uow: UnitOfWork, tenant: str, customer: str, start_ms: int, end_ms: int) -> int:

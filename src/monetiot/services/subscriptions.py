@@ -16,11 +16,12 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from monetiot.domain.billing.periods import Schedule
+from monetiot.domain.billing.periods import Schedule, day_fraction
 from monetiot.domain.billing.subscriptions import hour_floor
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.fleet import check_id
 from monetiot.domain.meters import HOUR_MS
+from monetiot.domain.money import round_money
 from monetiot.domain.plans import PeriodInputs, Plan, price_period
 from monetiot.services import billing, credits
 from monetiot.services.catalog import load_plan
@@ -51,7 +52,13 @@ def create(uow: UnitOfWork, now_ms: int, tenant: str, doc: Row) -> Row:
         raise InvalidInput("must be epoch milliseconds", field="start_ms")
     start = hour_floor(start)
     anchor = doc.get("anchor", "calendar")
-    Schedule(start, stored.plan.billing_period.value, str(anchor), customer["timezone"])
+    schedule = Schedule(start, stored.plan.billing_period.value, str(anchor),
+                        customer["timezone"])
+    if any(schedule.period(i).end_ms % HOUR_MS for i in range(13)):
+        raise InvalidInput(
+            f"the customer's time zone {customer['timezone']!r} starts days inside a UTC hour; "
+            "usage is kept hourly, so such a subscription could not be billed exactly "
+            "(use a zone with a whole-hour offset for billing)", field="timezone")
     seats = doc.get("seats", 0)
     if not isinstance(seats, int) or isinstance(seats, bool) or seats < 0:
         raise InvalidInput("must be a whole number >= 0", field="seats")
@@ -134,6 +141,10 @@ def cancel(uow: UnitOfWork, now_ms: int, tenant: str, sub_id: str,
                                                 phase["plan_version"]).plan, at)
     elif when != "now":
         raise InvalidInput("must be now or period_end", field="when")
+    else:
+        billing.bill_subscription(uow, now_ms, tenant, sub_id, commit=False)
+        _credit_unused_advance(uow, now_ms, tenant, row, at, "the subscription was canceled")
+    store.drop_phases_after(uow.conn, tenant, sub_id, at)
     store.update_subscription(uow.conn, tenant, sub_id, {"end_ms": at, "status": "canceled"})
     store.emit(uow.conn, tenant, f"subscription.canceled:{sub_id}", "subscription.canceled",
                {"subscription": sub_id, "end_ms": at}, now_ms)
@@ -146,8 +157,11 @@ def pause(uow: UnitOfWork, now_ms: int, tenant: str, sub_id: str) -> Row:
     row = _sub(uow, tenant, sub_id, lock=True)
     if row["status"] != "active":
         raise Conflict(f"the subscription is {row['status']}", field="subscription")
+    at = hour_floor(now_ms)
+    billing.bill_subscription(uow, now_ms, tenant, sub_id, commit=False)
+    _credit_unused_advance(uow, now_ms, tenant, row, at, "the subscription was paused")
     store.insert_pause(uow.conn, {"tenant_id": tenant, "subscription_id": sub_id,
-                                  "start_ms": hour_floor(now_ms), "end_ms": None})
+                                  "start_ms": at, "end_ms": None})
     store.update_subscription(uow.conn, tenant, sub_id, {"status": "paused"})
     store.emit(uow.conn, tenant, f"subscription.paused:{sub_id}:{now_ms}",
                "subscription.paused", {"subscription": sub_id}, now_ms)
@@ -161,6 +175,7 @@ def resume(uow: UnitOfWork, now_ms: int, tenant: str, sub_id: str) -> Row:
         raise Conflict(f"the subscription is {row['status']}", field="subscription")
     store.end_pause(uow.conn, tenant, sub_id, hour_floor(now_ms))
     store.update_subscription(uow.conn, tenant, sub_id, {"status": "active"})
+    billing.bill_subscription(uow, now_ms, tenant, sub_id, commit=False)  # the rest, in advance
     store.emit(uow.conn, tenant, f"subscription.resumed:{sub_id}:{now_ms}",
                "subscription.resumed", {"subscription": sub_id}, now_ms)
     uow.commit()
@@ -174,6 +189,7 @@ def change_plan(uow: UnitOfWork, now_ms: int, tenant: str, sub_id: str, plan_id:
     if row["end_ms"] is not None and row["end_ms"] <= now_ms:
         raise Conflict("the subscription has ended", field="subscription")
     at = max(hour_floor(now_ms), row["start_ms"])
+    store.drop_phases_after(uow.conn, tenant, sub_id, at)  # a new choice replaces a scheduled one
     phase = _open_phase(uow, tenant, sub_id, at)
     old = load_plan(uow, tenant, phase["plan_id"], phase["plan_version"])
     new = load_plan(uow, tenant, check_id(plan_id, "plan"), _version(version))
@@ -195,7 +211,7 @@ def change_plan(uow: UnitOfWork, now_ms: int, tenant: str, sub_id: str, plan_id:
         billing.bill_subscription(uow, now_ms, tenant, sub_id, commit=False)
         if _sub(uow, tenant, sub_id)["billed_until_ms"] > effective:
             effective += HOUR_MS  # that boundary is billed already: the change starts after it
-        _credit_unused_advance(uow, now_ms, tenant, row, phase, effective)
+        _credit_unused_advance(uow, now_ms, tenant, row, effective, "the plan changed")
     store.close_phase(uow.conn, tenant, sub_id, effective)
     store.insert_phase(uow.conn, {"tenant_id": tenant, "subscription_id": sub_id,
                                   "start_ms": effective, "end_ms": None, "plan_id": plan_id,
@@ -217,9 +233,10 @@ def _fixed_price(plan: Plan, devices: Decimal, seats: int) -> Decimal:
     return sum((line.amount for line in rating.lines if line.kind == "recurring"), Decimal(0))
 
 
-def _credit_unused_advance(uow: UnitOfWork, now_ms: int, tenant: str, row: Row, phase: Row,
-                           effective: int) -> None:
-    """Credit back what was paid in advance for [effective, end of that period)."""
+def _credit_unused_advance(uow: UnitOfWork, now_ms: int, tenant: str, row: Row,
+                           effective: int, why: str) -> None:
+    """Credit back what was paid in advance for [effective, end of that period): the days from
+    `effective` on, the same day-based share billing uses for partial periods."""
     for invoice in store.list_invoices(uow.conn, tenant, subscription_id=row["id"], limit=10_000):
         if invoice["status"] not in ("finalized", "paid"):
             continue
@@ -230,14 +247,15 @@ def _credit_unused_advance(uow: UnitOfWork, now_ms: int, tenant: str, row: Row, 
                     or not start <= effective < end or line["amount_due"] <= 0
                     or json.loads(line["details"]).get("timing") != "in_advance"):
                 continue
-            share = Decimal(end - effective) / Decimal(end - start)
-            unused += line["amount_due"] * share + line["tax_due"] * share
-        if unused > 0:
+            share = day_fraction(effective, end, start, end, row["timezone"])
+            unused += (line["amount_due"] + line["tax_due"]) * share.numerator / share.denominator
+        unused = round_money(unused, invoice["currency"])
+        left = invoice["total"] - invoice["credited"]
+        if unused > 0 and left > 0:
             credits.issue_credit_note(uow, now_ms, tenant, invoice["id"], {
-                "amount": str(min(unused, invoice["total"] - invoice["credited"])),
-                "reason": f"unused part of the period paid in advance, after a plan change "
-                          f"at {effective}",
-                "idempotency_key": f"plan-change:{row['id']}:{effective}:{invoice['id']}",
+                "amount": str(min(unused, left)),
+                "reason": f"unused part of the period paid in advance: {why}",
+                "idempotency_key": f"unused-advance:{row['id']}:{effective}:{invoice['id']}",
             }, commit=False)
 
 

@@ -115,6 +115,25 @@ def close_phase(conn: Connection, tenant_id: str, subscription_id: str, at_ms: i
     ).values(end_ms=at_ms))
 
 
+def drop_phases_after(conn: Connection, tenant_id: str, subscription_id: str,
+                      at_ms: int) -> None:
+    """Forget phases that have not started by `at_ms` (a scheduled change being replaced) and
+    reopen the phase they would have ended."""
+    from sqlalchemy import delete
+
+    later = [p for p in phases(conn, tenant_id, subscription_id) if p["start_ms"] > at_ms]
+    if not later:
+        return
+    conn.execute(delete(subscription_phases).where(
+        subscription_phases.c.tenant_id == tenant_id,
+        subscription_phases.c.subscription_id == subscription_id,
+        subscription_phases.c.start_ms > at_ms))
+    conn.execute(update(subscription_phases).where(
+        subscription_phases.c.tenant_id == tenant_id,
+        subscription_phases.c.subscription_id == subscription_id,
+        subscription_phases.c.end_ms == later[0]["start_ms"]).values(end_ms=None))
+
+
 def pauses(conn: Connection, tenant_id: str, subscription_id: str) -> list[Row]:
     return _all(conn, select(subscription_pauses).where(
         subscription_pauses.c.tenant_id == tenant_id,

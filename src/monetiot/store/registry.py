@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, String, any_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql
 
-from monetiot.store import pgcopy
+from monetiot.store import bulk
 from monetiot.store.schema import (
     api_keys,
     assignments,
@@ -31,7 +31,9 @@ def _one(conn: Connection, stmt: Any) -> Row | None:
 
 
 def _all(conn: Connection, stmt: Any) -> list[Row]:
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 # tenants and keys -----------------------------------------------------------------------------
@@ -80,6 +82,15 @@ def insert_customer(conn: Connection, row: Row) -> None:
 def get_customer(conn: Connection, tenant_id: str, customer_id: str) -> Row | None:
     return _one(conn, select(customers).where(customers.c.tenant_id == tenant_id,
                                               customers.c.id == customer_id))
+
+
+def lock_customer(conn: Connection, tenant_id: str, customer_id: str) -> None:
+    """Hold the customer's row until commit (PostgreSQL; SQLite serialises writers anyway), so
+    that two transactions spending the customer's wallet take turns."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(customers.c.id).where(customers.c.tenant_id == tenant_id,
+                                                  customers.c.id == customer_id)
+                     .with_for_update())
 
 
 def list_customers(conn: Connection, tenant_id: str) -> list[Row]:
@@ -172,30 +183,26 @@ def touch_devices(conn: Connection, tenant_id: str, seen: dict[str, int]) -> Non
     if not seen:
         return
     ordered = sorted(seen.items())  # one lock order for every writer: no deadlocks
-    if pgcopy.is_postgresql(conn):
-        pgcopy.stage(conn, _STAGE_SEEN, "id text, seen_ms bigint", ordered)
+    if bulk.is_postgresql(conn):
         # Rows are locked in id order first (LockRows runs above the sort), then updated.
-        pgcopy.run(conn, f"""
-            WITH staged AS (DELETE FROM {_STAGE_SEEN} RETURNING id, seen_ms),
-            locked AS (
-                SELECT d.id, s.seen_ms FROM devices d JOIN staged s ON s.id = d.id
-                WHERE d.tenant_id = %s AND (d.last_seen_ms IS NULL OR d.last_seen_ms < s.seen_ms)
+        bulk.run(conn, f"""
+            WITH locked AS (
+                SELECT d.id, staged.seen_ms
+                FROM devices d JOIN {bulk.rows_from("id text, seen_ms bigint")}
+                  ON staged.id = d.id
+                WHERE d.tenant_id = %s
+                  AND (d.last_seen_ms IS NULL OR d.last_seen_ms < staged.seen_ms)
                 ORDER BY d.id FOR NO KEY UPDATE OF d)
             UPDATE devices d SET last_seen_ms = l.seen_ms FROM locked l
             WHERE d.tenant_id = %s AND d.id = l.id
               AND (d.last_seen_ms IS NULL OR d.last_seen_ms < l.seen_ms)""",
-                   (tenant_id, tenant_id))
+                   (bulk.as_json({"id": d, "seen_ms": ms} for d, ms in ordered), tenant_id,
+                    tenant_id))
         return
-    stmt = (
-        update(devices)
-        .where(devices.c.tenant_id == tenant_id, devices.c.id == bindparam("device"),
-               or_(devices.c.last_seen_ms.is_(None), devices.c.last_seen_ms < bindparam("seen")))
-        .values(last_seen_ms=bindparam("seen"))
-    )
-    conn.execute(stmt, [{"device": d, "seen": ms} for d, ms in ordered])
-
-
-_STAGE_SEEN = "monetiot_stage_seen"
+    bulk.executemany(conn, """
+        UPDATE devices SET last_seen_ms = ?
+        WHERE tenant_id = ? AND id = ? AND (last_seen_ms IS NULL OR last_seen_ms < ?)""",
+                     [(ms, tenant_id, d, ms) for d, ms in ordered])
 
 
 # assignments ----------------------------------------------------------------------------------

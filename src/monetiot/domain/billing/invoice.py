@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
-from monetiot.domain.money import EXACT, QUOTIENT, round_money
+from monetiot.domain.money import EXACT, QUOTIENT, currency_exponent, round_money
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -69,7 +69,7 @@ class Totals:
 
 def tax_on(amount_due: Decimal, tax: Tax, currency: str) -> Decimal:
     if not tax.rate:
-        return ZERO
+        return round_money(ZERO, currency)
     if tax.inclusive:
         net = QUOTIENT.divide(amount_due * HUNDRED, HUNDRED + tax.rate)
         return round_money(amount_due - net, currency)
@@ -99,8 +99,8 @@ def settle(lines: Sequence[Line], currency: str, tax: Tax,
     tax_total = sum((line.tax_due for line in rounded), ZERO)
     total = subtotal if tax.inclusive else subtotal + tax_total
     credit = min(max(credit_available, ZERO), max(total, ZERO))
-    if credit > 0:
-        credit = round_money(credit, currency)
+    credit = credit.quantize(Decimal(1).scaleb(-currency_exponent(currency)), rounding=ROUND_DOWN)
+    if credit > 0:  # rounded down: never more than the wallet holds
         rounded.append(Line(kind="credit", description="Prepaid credits", amount=-credit,
                             amount_due=-credit))
         total -= credit
