@@ -242,6 +242,9 @@ class _State:
         ))
 
     def _prepaid(self, s: Slice) -> Decimal:
+        """What the slice was billed in advance: it counts toward the minimum commitment."""
+        if self.plan(s).minimum_commitment is None:
+            return Decimal(0)
         return sum((self._advance(s, at).total for at in self._advance_points(s)), Decimal(0))
 
     def _arrears(self, s: Slice) -> list[Line]:
@@ -263,7 +266,8 @@ class _State:
             period_factor=self._factor(s), prepaid=self._prepaid(s),
         ))
         kept = [r for r in rating.lines if last or r.kind not in (ONE_TIME, INSTALMENT)]
-        interim = store.interim_billed(self.uow.conn, self.tenant, self.sub["id"], s.start_ms)
+        interim = {} if plan.progressive_billing_threshold is None else store.interim_billed(
+            self.uow.conn, self.tenant, self.sub["id"], s.start_ms)
         deductions = [
             Line(kind="interim_deduction", charge_id=charge_id,
                  description=f"{next((c.name for c in plan.usage if c.id == charge_id), charge_id)}"

@@ -33,7 +33,8 @@ def usage(uow: UnitOfWork, tenant: str, customer: str, plan: Plan, start_ms: int
         if charge.meter in out:
             continue
         rows = metering.usage(uow, tenant, metering.UsageQuery(
-            meter=charge.meter, start_ms=start_ms, end_ms=end_ms, customer=customer), now_ms)
+            meter=charge.meter, start_ms=start_ms, end_ms=end_ms, customer=customer), now_ms,
+            known_customer=True)
         value = rows[0]["value"] if rows else None
         out[charge.meter] = value if isinstance(value, Decimal) else Decimal(0)
     return out

@@ -109,10 +109,19 @@ def get_plan(uow: UnitOfWork, tenant: str, plan_id: str, version: int | None = N
 
 def load_plan(uow: UnitOfWork, tenant: str, plan_id: str,
               version: int | None = None) -> PlanVersion:
-    """The typed plan of a stored version (default: the latest)."""
+    """The typed plan of a stored version (default: the latest).
+
+    A stored version never changes, so a named version is parsed once per engine and kept
+    (billing asks for the same few versions for every subscription)."""
+    cache: dict[tuple[str, str, int], PlanVersion] = uow.engine.__dict__.setdefault(
+        "_monetiot_plan_versions", {})
+    if version is not None and (tenant, plan_id, version) in cache:
+        return cache[(tenant, plan_id, version)]
     _, row = _rows(uow, tenant, plan_id, version)
-    return PlanVersion(plan=parse_plan(json.loads(row["document"])), version=row["version"],
-                       fingerprint=row["fingerprint"], created_ms=row["created_ms"])
+    loaded = PlanVersion(plan=parse_plan(json.loads(row["document"])), version=row["version"],
+                         fingerprint=row["fingerprint"], created_ms=row["created_ms"])
+    cache[(tenant, plan_id, loaded.version)] = loaded
+    return loaded
 
 
 def preview_plan(uow: UnitOfWork, tenant: str, plan_id: str, usage: object,

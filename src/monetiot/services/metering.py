@@ -29,7 +29,15 @@ from monetiot.domain.meters import (
     parse_meter,
 )
 from monetiot.domain.money import EXACT, QUOTIENT
-from monetiot.domain.rollups import Attributed, Reading, bucket_of, compute_deltas, integrate
+from monetiot.domain.rollups import (
+    Attributed,
+    BucketKey,
+    Delta,
+    Reading,
+    bucket_of,
+    compute_deltas,
+    integrate,
+)
 from monetiot.domain.windows import Window, split
 from monetiot.store import eventlog, registry
 from monetiot.store import metering as store
@@ -67,10 +75,14 @@ def load_meters(uow: UnitOfWork, tenant: str) -> list[Meter]:
 
 
 def get_meter(uow: UnitOfWork, tenant: str, meter_id: str) -> Meter:
-    row = store.get_meter(uow.conn, tenant, meter_id)
-    if row is None:
-        raise NotFound(f"no meter {meter_id!r}", field="meter")
-    return _meter(row)
+    """A meter; meters never change once created, so each is read once per engine."""
+    cache: dict[tuple[str, str], Meter] = uow.engine.__dict__.setdefault("_monetiot_meters", {})
+    if (tenant, meter_id) not in cache:
+        row = store.get_meter(uow.conn, tenant, meter_id)
+        if row is None:
+            raise NotFound(f"no meter {meter_id!r}", field="meter")
+        cache[(tenant, meter_id)] = _meter(row)
+    return cache[(tenant, meter_id)]
 
 
 def _meter(row: Row) -> Meter:
@@ -84,19 +96,41 @@ def _meter(row: Row) -> Meter:
 # keeping rollups --------------------------------------------------------------------------------
 
 def record(uow: UnitOfWork, tenant: str, accepted: Sequence[Attributed]) -> None:
+    apply(uow, tenant, plan(uow, tenant, accepted))
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What a batch of accepted events adds to a tenant's rollups, computed before writing."""
+
+    meters: list[Meter]
+    accepted: Sequence[Attributed]
+    deltas: dict[BucketKey, Delta]
+    uniques: set[tuple[BucketKey, str]]
+    presence: list[Row]
+
+
+def plan(uow: UnitOfWork, tenant: str, accepted: Sequence[Attributed]) -> Recording:
+    """Everything `apply` writes, computed first: rollup rows are rows concurrent writers share,
+    so the time between locking the first and committing should hold no computing."""
     meters = load_meters(uow, tenant)
     deltas, uniques = compute_deltas(meters, accepted)
-    store.add_deltas(uow.conn, tenant, deltas)
-    store.add_unique_values(uow.conn, tenant, uniques)
-    for meter in meters:
-        if meter.aggregation is Aggregation.TIME_WEIGHTED_SUM:
-            _reintegrate(uow, tenant, meter, accepted)
-    store.add_presence(uow.conn, [
+    presence = [
         {"tenant_id": tenant, "device_id": a.event.device,
          "minute_ms": connectivity.minute_of(a.event.time_ms), "customer_id": a.customer or ""}
         for a in {(a.event.device, connectivity.minute_of(a.event.time_ms)): a
                   for a in accepted if a.event.device is not None}.values()
-    ])
+    ]
+    return Recording(meters, accepted, deltas, uniques, presence)
+
+
+def apply(uow: UnitOfWork, tenant: str, rec: Recording) -> None:
+    store.add_deltas(uow.conn, tenant, rec.deltas)
+    store.add_unique_values(uow.conn, tenant, rec.uniques)
+    for meter in rec.meters:
+        if meter.aggregation is Aggregation.TIME_WEIGHTED_SUM:
+            _reintegrate(uow, tenant, meter, rec.accepted)
+    store.add_presence(uow.conn, rec.presence)
 
 
 def _reintegrate(uow: UnitOfWork, tenant: str, meter: Meter,
@@ -193,12 +227,14 @@ class UsageQuery:
     group_by: tuple[str, ...] = ()  # any of customer, device, group
 
 
-def usage(uow: UnitOfWork, tenant: str, query: UsageQuery, now_ms: int) -> list[Row]:
+def usage(uow: UnitOfWork, tenant: str, query: UsageQuery, now_ms: int,
+          *, known_customer: bool = False) -> list[Row]:
+    """Usage per window; `known_customer`: the caller has already checked the customer."""
     for dim in query.group_by:
         if dim not in DIMENSIONS:
             raise InvalidInput(f"must be some of {', '.join(DIMENSIONS)}", field="group_by")
-    if query.customer is not None and registry.get_customer(uow.conn, tenant,
-                                                            query.customer) is None:
+    if query.customer is not None and not known_customer and registry.get_customer(
+            uow.conn, tenant, query.customer) is None:
         raise NotFound(f"no customer {query.customer!r}", field="customer")
     windows = split(query.start_ms, query.end_ms, query.window, query.tz)
     dims = [{"customer": "customer_id", "device": "device_id", "group": "group_key"}[d]

@@ -107,6 +107,7 @@ assignments = Table(
     PrimaryKeyConstraint("tenant_id", "device_id", "valid_from_ms"),
     ForeignKeyConstraint(["tenant_id", "device_id"], ["devices.tenant_id", "devices.id"]),
     ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"]),
+    Index("ix_assignments_customer", "tenant_id", "customer_id", "valid_from_ms"),
 )
 
 events = Table(
@@ -180,6 +181,7 @@ rollups = Table(
         "tenant_id", "meter_id", "customer_id", "device_id", "group_key", "bucket_ms"
     ),
     Index("ix_rollups_meter_bucket", "tenant_id", "meter_id", "bucket_ms"),
+    Index("ix_rollups_meter_customer_bucket", "tenant_id", "meter_id", "customer_id", "bucket_ms"),
 )
 
 # Distinct values per hour, for UNIQUE_COUNT meters (distinct counts do not add up across hours).
