@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monetiot.domain import connectivity
-from monetiot.domain.events import MAX_ID_LENGTH, MAX_TYPE_LENGTH, Event, Rejected, fingerprint
+from monetiot.domain.events import MAX_ID_LENGTH, MAX_TYPE_LENGTH, Event, Rejected
 from monetiot.domain.fleet import Assignment, AssignmentBook
 from monetiot.domain.jsonexact import dumps
 from monetiot.domain.rollups import Attributed
 from monetiot.ingest.formats import decode
 from monetiot.ingest.formats.profiles import DeviceProfile, parse_profile
-from monetiot.services import metering
+from monetiot.services import canonical, metering
 from monetiot.settings import Settings
 from monetiot.store import eventlog, registry
 from monetiot.store import quarantine as quarantine_store
@@ -87,25 +87,48 @@ class _Pending:
 def ingest(uow: UnitOfWork, settings: Settings, payloads: Sequence[Payload],
            *, commit: bool = True) -> list[PayloadResult]:
     pending: list[_Pending] = []
-    for index, payload in enumerate(payloads):
-        profile = _profile_for(uow, payload)
+    profiles, looked_up = _profiles_for(uow, payloads)
+    for index, (payload, profile) in enumerate(zip(payloads, profiles, strict=True)):
         for item in decode(payload.content_type, payload.body, now_ms=payload.received_ms,
                            device=payload.device, profile=profile):
             pending.append(_pending(index, payload, item))
     by_tenant: dict[str, list[_Pending]] = {}
     for p in pending:
         by_tenant.setdefault(payloads[p.payload].tenant, []).append(p)
-    for tenant, items in by_tenant.items():
-        _store_tenant(uow, settings, tenant, items, payloads)
+    shared = [_store_tenant(uow, settings, tenant, items, payloads, looked_up.get(tenant, {}))
+              for tenant, items in by_tenant.items()]
+    _stop_reported_sessions(uow, shared, payloads)
+    # Rollups, presence and devices are rows that every writer updates: they are written last,
+    # tenant after tenant in one order, with nothing computed in between, so the row locks they
+    # take are held as briefly as possible (other transactions queue behind them until commit).
+    for writes in sorted((w for w in shared if w is not None), key=lambda w: w.tenant):
+        _write_shared(uow, writes)
+    if commit:
+        uow.commit()
     results = [PayloadResult() for _ in payloads]
     for p in pending:
         results[p.payload].records.append(RecordResult(
             record=p.record, status=p.status, id=p.event.id if p.event else None,
             reason=p.reason, quarantine_id=p.quarantine_id,
         ))
-    if commit:
-        uow.commit()
     return results
+
+
+SESSION_STOPPED = "session.stopped"
+
+
+def _stop_reported_sessions(uow: UnitOfWork, shared: Sequence[_SharedWrites | None],
+                            payloads: Sequence[Payload]) -> None:
+    """A shared asset that reports `session.stopped` ends its session in this transaction."""
+    for writes in shared:
+        if writes is None:
+            continue
+        stops = [a.event for a in writes.recording.accepted if a.event.type == SESSION_STOPPED]
+        if stops:
+            from monetiot.services import sessions  # the sharing services import ingest
+
+            sessions.on_device_events(uow, max(p.received_ms for p in payloads), writes.tenant,
+                                      stops)
 
 
 def _pending(index: int, payload: Payload, item: Event | Rejected) -> _Pending:
@@ -125,27 +148,50 @@ def _record_name(event: Event) -> str:
 def _raw_bytes(raw: object) -> bytes:
     if isinstance(raw, bytes):
         return raw
-    if isinstance(raw, str):
-        return raw.encode()
-    return dumps(raw).encode()
+    return dumps(raw).encode()  # a record's raw is a JSON value: a string keeps its quotes
 
 
-def _profile_for(uow: UnitOfWork, payload: Payload) -> DeviceProfile | None:
-    if payload.device is None or not payload.content_type.startswith(JSON):
-        return None
-    device = registry.get_device(uow.conn, payload.tenant, payload.device)
-    if device is None or not device["profile_id"]:
-        return None
-    row = registry.get_profile(uow.conn, payload.tenant, device["profile_id"])
-    return parse_profile(json.loads(row["spec"])) if row else None
+def _profiles_for(uow: UnitOfWork, payloads: Sequence[Payload]) -> tuple[
+        list[DeviceProfile | None], dict[str, dict[str, Any]]]:
+    """The device profile each payload is read with (JSON sent by a device whose profile is
+    set), and the device rows looked up for that, per tenant (None: no such device).
+
+    Looked up once per device and once per profile for the whole batch (an MQTT batch holds a
+    payload per message, often a thousand of them).
+    """
+    wanted: dict[str, set[str]] = {}
+    for p in payloads:
+        if p.device is not None and p.content_type.startswith(JSON):
+            wanted.setdefault(p.tenant, set()).add(p.device)
+    found: dict[tuple[str, str], DeviceProfile | None] = {}
+    looked_up: dict[str, dict[str, Any]] = {}
+    for tenant, ids in wanted.items():
+        parsed: dict[str, DeviceProfile | None] = {}
+        rows = registry.get_devices(uow.conn, tenant, sorted(ids))
+        looked_up[tenant] = {d: rows.get(d) for d in ids}
+        for device_id, device in rows.items():
+            profile_id = device["profile_id"]
+            if not profile_id:
+                continue
+            if profile_id not in parsed:
+                row = registry.get_profile(uow.conn, tenant, profile_id)
+                parsed[profile_id] = parse_profile(json.loads(row["spec"])) if row else None
+            found[(tenant, device_id)] = parsed[profile_id]
+    return [found.get((p.tenant, p.device)) if p.device is not None
+            and p.content_type.startswith(JSON) else None for p in payloads], looked_up
 
 
 def _store_tenant(uow: UnitOfWork, settings: Settings, tenant: str, items: list[_Pending],
-                  payloads: Sequence[Payload]) -> None:
+                  payloads: Sequence[Payload], looked_up: dict[str, Any]) -> _SharedWrites | None:
+    """Store the tenant's new events and quarantine its rejections; return what the accepted
+    events change in rows shared with other writers (rollups, presence, devices).
+
+    `looked_up`: device rows already read in this transaction (None: no such device)."""
     conn = uow.conn
     live = [p for p in items if p.event is not None]
     device_ids = sorted({p.event.device for p in live if p.event and p.event.device})
-    devices = registry.get_devices(conn, tenant, device_ids)
+    devices = {d: row for d in device_ids if (row := looked_up.get(d)) is not None}
+    devices |= registry.get_devices(conn, tenant, [d for d in device_ids if d not in looked_up])
     books: dict[str, list[Assignment]] = {d: [] for d in devices}
     for a in registry.assignments_for(conn, tenant, list(devices)):
         books[a["device_id"]].append(Assignment(a["customer_id"], a["valid_from_ms"],
@@ -171,7 +217,7 @@ def _store_tenant(uow: UnitOfWork, settings: Settings, tenant: str, items: list[
             _reject(p, f"device {p.event.device!r} did not belong to customer "
                        f"{p.event.customer!r} at that time")
             continue
-        p.fingerprint = fingerprint(p.event)
+        p.fingerprint = canonical.fingerprint(p.event)
         first = seen.get(p.event.id)
         if first is not None:
             _settle_duplicate(p, first.fingerprint)
@@ -184,7 +230,7 @@ def _store_tenant(uow: UnitOfWork, settings: Settings, tenant: str, items: list[
         {"tenant_id": tenant, "id": p.event.id, "type": p.event.type,
          "time_ms": p.event.time_ms, "received_ms": received[p.payload],
          "device_id": p.event.device, "customer_id": p.customer,
-         "data": dumps(dict(p.event.data)), "fingerprint": p.fingerprint}
+         "data": canonical.data_text(p.event), "fingerprint": p.fingerprint}
         for p in to_insert if p.event is not None
     ])
     existing = eventlog.fingerprints(
@@ -197,8 +243,8 @@ def _store_tenant(uow: UnitOfWork, settings: Settings, tenant: str, items: list[
             accepted.append(p)
         else:
             _settle_duplicate(p, existing.get(p.event.id, ""))
-    _after_accept(uow, settings, tenant, accepted, received)
     _quarantine(uow, tenant, [p for p in items if p.status == "rejected"], payloads)
+    return _plan_shared(uow, tenant, accepted, received)
 
 
 def _check(event: Event, received_ms: int, settings: Settings, devices: dict[str, Any],
@@ -248,13 +294,21 @@ def _event_doc(event: Event) -> dict[str, Any]:
     return doc
 
 
-def _after_accept(uow: UnitOfWork, settings: Settings, tenant: str, accepted: list[_Pending],
-                  received: dict[int, int]) -> None:
+@dataclass
+class _SharedWrites:
+    tenant: str
+    recording: metering.Recording
+    reported: dict[str, dict[str, Any]]  # device -> its last status report in the batch
+    last_seen: dict[str, int]
+
+
+def _plan_shared(uow: UnitOfWork, tenant: str, accepted: list[_Pending],
+                 received: dict[int, int]) -> _SharedWrites | None:
     if not accepted:
-        return
+        return None
     attributed = [Attributed(p.event, p.customer) for p in accepted if p.event is not None]
-    metering.record(uow, tenant, attributed)
     last_seen: dict[str, int] = {}
+    reported: dict[str, dict[str, Any]] = {}
     for p in accepted:
         assert p.event is not None
         device = p.event.device
@@ -264,9 +318,18 @@ def _after_accept(uow: UnitOfWork, settings: Settings, tenant: str, accepted: li
         if p.event.type == connectivity.STATUS_EVENT:
             state = p.event.data.get("state")
             if state in ("online", "offline"):
-                registry.update_device(uow.conn, tenant, device,
-                                       {"reported_state": state, "reported_ms": p.event.time_ms})
-    registry.touch_devices(uow.conn, tenant, last_seen)
+                # the batch's last report wins, as if each were written in turn; it is dated
+                # when it was received, like last_seen, so that the two compare
+                reported[device] = {"reported_state": state,
+                                    "reported_ms": received[p.payload]}
+    return _SharedWrites(tenant, metering.plan(uow, tenant, attributed), reported, last_seen)
+
+
+def _write_shared(uow: UnitOfWork, writes: _SharedWrites) -> None:
+    metering.apply(uow, writes.tenant, writes.recording)
+    registry.touch_devices(uow.conn, writes.tenant, writes.last_seen)
+    for device, values in sorted(writes.reported.items()):
+        registry.update_device(uow.conn, writes.tenant, device, values)
 
 
 def _quarantine(uow: UnitOfWork, tenant: str, rejected: list[_Pending],

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from monetiot.store import pgcopy
+from monetiot.store import bulk
 from monetiot.store.schema import events
 from monetiot.store.sql import insert_for
 
@@ -23,30 +23,25 @@ def insert_new(conn: Connection, rows: Sequence[Row]) -> set[str]:
     """Insert rows whose (tenant, id) is not stored yet; return the ids that were inserted."""
     if not rows:
         return set()
-    if pgcopy.is_postgresql(conn):
-        return _insert_new_copy(conn, rows)
+    if bulk.is_postgresql(conn):
+        return _insert_new_bulk(conn, rows)
     return _insert_new_sqlite(conn, rows)
 
 
-_STAGE = "monetiot_stage_events"
-_STAGE_COLUMNS = ("tenant_id text, id text, type text, time_ms bigint, received_ms bigint, "
-                  "device_id text, customer_id text, data text, fingerprint text")
 _COLUMNS = ("tenant_id", "id", "type", "time_ms", "received_ms", "device_id", "customer_id",
             "data", "fingerprint")
+_ROWS = bulk.rows_from("tenant_id text, id text, type text, time_ms bigint, received_ms bigint, "
+                         "device_id text, customer_id text, data text, fingerprint text")
 
 
-def _insert_new_copy(conn: Connection, rows: Sequence[Row]) -> set[str]:
+def _insert_new_bulk(conn: Connection, rows: Sequence[Row]) -> set[str]:
     # Sorted by id, so two transactions inserting the same ids wait for each other in one order
     # (never a deadlock) when a batch is resent while the first delivery is still in flight.
-    pgcopy.stage(conn, _STAGE, _STAGE_COLUMNS,
-                 ((r["tenant_id"], r["id"], r["type"], r["time_ms"], r["received_ms"],
-                   r.get("device_id"), r.get("customer_id"), r["data"], r["fingerprint"])
-                  for r in rows))
     names = ", ".join(_COLUMNS)
-    found = pgcopy.run(conn, f"""
-        WITH staged AS (DELETE FROM {_STAGE} RETURNING *)
-        INSERT INTO events ({names}) SELECT {names} FROM staged ORDER BY tenant_id, id
-        ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id""")
+    found = bulk.run(conn, f"""
+        INSERT INTO events ({names}) SELECT {names} FROM {_ROWS} ORDER BY tenant_id, id
+        ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id""",
+        (bulk.as_json(rows),), rows=True)  # a key a row lacks reads as NULL
     return {r[0] for r in found}
 
 
@@ -75,10 +70,9 @@ def _insert_new_sqlite(conn: Connection, rows: Sequence[Row]) -> set[str]:
     names = [c for c in _COLUMNS if c in rows[0]]
     sql = (f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
            "ON CONFLICT (tenant_id, id) DO NOTHING")
-    before = raw.total_changes
     raw.execute("SAVEPOINT monetiot_insert_new")
-    raw.executemany(sql, [tuple(r.get(c) for c in names) for r in fresh.values()])
-    if raw.total_changes - before == len(fresh):
+    changed = bulk.executemany(conn, sql, [tuple(r.get(c) for c in names) for r in fresh.values()])
+    if changed == len(fresh):
         raw.execute("RELEASE monetiot_insert_new")
         return {key[1] for key in fresh}
     raw.execute("ROLLBACK TO monetiot_insert_new")

@@ -10,15 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from monetiot.domain.rollups import BucketKey, Delta
-from monetiot.store import pgcopy
+from monetiot.store import bulk
 from monetiot.store.schema import meters, presence, rollup_values, rollups
 from monetiot.store.sql import (
-    dec_add,
-    dec_greatest,
-    dec_least,
     dec_max,
     dec_min,
     dec_sum,
@@ -44,64 +41,53 @@ def list_meters(conn: Connection, tenant_id: str) -> list[Row]:
 
 
 def add_deltas(conn: Connection, tenant_id: str, deltas: Mapping[BucketKey, Delta]) -> None:
+    """Add each delta to its bucket, exactly, in one statement (PostgreSQL) or one executemany
+    (SQLite); buckets in key order, so concurrent writers lock them in one order."""
     if not deltas:
         return
-    keys = sorted(deltas)  # a fixed order keeps concurrent writers deadlock-free
-    if pgcopy.is_postgresql(conn):
-        _add_deltas_copy(conn, tenant_id, keys, deltas)
+    ordered = sorted(deltas.items())
+    if bulk.is_postgresql(conn):
+        bulk.run(conn, _UPSERT_POSTGRESQL, (bulk.as_json(
+            {"tenant_id": tenant_id, "meter_id": k[0], "customer_id": k[1], "device_id": k[2],
+             "group_key": k[3], "bucket_ms": k[4], "count": d.count, "sum": d.sum, "min": d.min,
+             "max": d.max, "latest_ms": d.latest_ms, "latest_value": d.latest_value}
+            for k, d in ordered),))
         return
-    rows = [
-        {"tenant_id": tenant_id, "meter_id": k[0], "customer_id": k[1], "device_id": k[2],
-         "group_key": k[3], "bucket_ms": k[4], "count": d.count, "sum": d.sum, "min": d.min,
-         "max": d.max, "latest_ms": d.latest_ms, "latest_value": d.latest_value}
-        for k in keys for d in (deltas[k],)
-    ]
-    stmt = insert_for(conn, rollups)
-    new = stmt.excluded
-    newer = new.latest_ms >= rollups.c.latest_ms
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(_ROLLUP_KEY),
-        set_={
-            "count": rollups.c.count + new.count,
-            "sum": dec_add(conn, rollups.c.sum, new.sum),
-            "min": dec_least(conn, rollups.c.min, new.min),
-            "max": dec_greatest(conn, rollups.c.max, new.max),
-            "latest_value": case((newer, new.latest_value), else_=rollups.c.latest_value),
-            "latest_ms": case((newer, new.latest_ms), else_=rollups.c.latest_ms),
-        },
-    )
-    for start in range(0, len(rows), 1000):
-        conn.execute(stmt, rows[start:start + 1000])
+    text = bulk.exact_text
+    bulk.executemany(conn, _UPSERT_SQLITE, [
+        (tenant_id, *k, d.count, text(d.sum), text(d.min), text(d.max), d.latest_ms,
+         text(d.latest_value)) for k, d in ordered])
 
 
 _ROLLUP_KEY = ("tenant_id", "meter_id", "customer_id", "device_id", "group_key", "bucket_ms")
-_STAGE_ROLLUPS = "monetiot_stage_rollups"
+_ROLLUP_COLUMNS = (*_ROLLUP_KEY, "count", "sum", "min", "max", "latest_ms", "latest_value")
 
 
-def _add_deltas_copy(conn: Connection, tenant_id: str, keys: Sequence[BucketKey],
-                     deltas: Mapping[BucketKey, Delta]) -> None:
-    """The same upsert as the portable path, as one statement over a COPYed batch."""
-    pgcopy.stage(
-        conn, _STAGE_ROLLUPS,
-        "tenant_id text, meter_id text, customer_id text, device_id text, group_key text, "
-        "bucket_ms bigint, count bigint, sum numeric, min numeric, max numeric, "
-        "latest_ms bigint, latest_value numeric",
-        ((tenant_id, *k, d.count, d.sum, d.min, d.max, d.latest_ms, d.latest_value)
-         for k in keys for d in (deltas[k],)),
-    )
-    names = ", ".join((*_ROLLUP_KEY, "count", "sum", "min", "max", "latest_ms", "latest_value"))
+def _upsert(rows: str, add: str, least: str, greatest: str) -> str:
+    """The rollup upsert: counts and sums add up, min and max widen, the latest reading wins."""
     newer = "excluded.latest_ms >= rollups.latest_ms"
-    pgcopy.run(conn, f"""
-        WITH staged AS (DELETE FROM {_STAGE_ROLLUPS} RETURNING *)
-        INSERT INTO rollups ({names}) SELECT {names} FROM staged ORDER BY {", ".join(_ROLLUP_KEY)}
+    return f"""
+        INSERT INTO rollups ({", ".join(_ROLLUP_COLUMNS)}) {rows}
         ON CONFLICT ({", ".join(_ROLLUP_KEY)}) DO UPDATE SET
             count = rollups.count + excluded.count,
-            sum = rollups.sum + excluded.sum,
-            min = least(rollups.min, excluded.min),
-            max = greatest(rollups.max, excluded.max),
+            sum = {add.format("rollups.sum", "excluded.sum")},
+            min = {least}(rollups.min, excluded.min),
+            max = {greatest}(rollups.max, excluded.max),
             latest_value = CASE WHEN {newer} THEN excluded.latest_value
                                 ELSE rollups.latest_value END,
-            latest_ms = CASE WHEN {newer} THEN excluded.latest_ms ELSE rollups.latest_ms END""")
+            latest_ms = CASE WHEN {newer} THEN excluded.latest_ms ELSE rollups.latest_ms END"""
+
+
+# PostgreSQL: NUMERIC arithmetic. SQLite: exact decimal functions over TEXT (see store.engine);
+# `WHERE true` tells SQLite's parser that ON CONFLICT is not a join constraint.
+_UPSERT_POSTGRESQL = _upsert(
+    f"SELECT {', '.join(_ROLLUP_COLUMNS)} FROM " + bulk.rows_from(
+        "tenant_id text, meter_id text, customer_id text, device_id text, group_key text, "
+        "bucket_ms bigint, count bigint, sum numeric, min numeric, max numeric, "
+        "latest_ms bigint, latest_value numeric") + f" ORDER BY {', '.join(_ROLLUP_KEY)}",
+    "{} + {}", "least", "greatest")
+_UPSERT_SQLITE = _upsert(f"VALUES ({', '.join('?' * len(_ROLLUP_COLUMNS))})",
+                         "dec_add({}, {})", "dec_min", "dec_max")
 
 
 def add_unique_values(conn: Connection, tenant_id: str,
@@ -147,24 +133,22 @@ def replace_integrals(
 def add_presence(conn: Connection, rows: Sequence[Row]) -> None:
     if not rows:
         return
-    if pgcopy.is_postgresql(conn):
-        pgcopy.stage(conn, _STAGE_PRESENCE,
-                     "tenant_id text, device_id text, minute_ms bigint, customer_id text",
-                     ((r["tenant_id"], r["device_id"], r["minute_ms"], r["customer_id"])
-                      for r in rows))
-        pgcopy.run(conn, f"""
-            WITH staged AS (DELETE FROM {_STAGE_PRESENCE} RETURNING *)
-            INSERT INTO presence (tenant_id, device_id, minute_ms, customer_id)
-            SELECT tenant_id, device_id, minute_ms, customer_id FROM staged
-            ORDER BY tenant_id, device_id, minute_ms
-            ON CONFLICT DO NOTHING""")
+    if bulk.is_postgresql(conn):
+        bulk.run(conn, _PRESENCE_POSTGRESQL, (bulk.as_json(rows),))
         return
-    stmt = insert_for(conn, presence).on_conflict_do_nothing()
-    for start in range(0, len(rows), 1000):
-        conn.execute(stmt, list(rows[start:start + 1000]))
+    bulk.executemany(conn, _PRESENCE_SQLITE, sorted(
+        (r["tenant_id"], r["device_id"], r["minute_ms"], r["customer_id"]) for r in rows))
 
 
-_STAGE_PRESENCE = "monetiot_stage_presence"
+_PRESENCE_POSTGRESQL = f"""
+    INSERT INTO presence (tenant_id, device_id, minute_ms, customer_id)
+    SELECT tenant_id, device_id, minute_ms, customer_id FROM {bulk.rows_from(
+        "tenant_id text, device_id text, minute_ms bigint, customer_id text")}
+    ORDER BY tenant_id, device_id, minute_ms
+    ON CONFLICT DO NOTHING"""
+_PRESENCE_SQLITE = """
+    INSERT INTO presence (tenant_id, device_id, minute_ms, customer_id) VALUES (?, ?, ?, ?)
+    ON CONFLICT DO NOTHING"""
 
 
 def bucket_rows(
