@@ -29,7 +29,10 @@ from monetiot.services import metering
 from monetiot.store.engine import UnitOfWork
 
 HISTORY_MONTHS = 12
-EXAMPLE_DIR = Path(__file__).resolve().parents[3] / "examples" / "advisor"
+# In a checkout the worked example is examples/advisor; a wheel carries it inside the package.
+_PACKAGED = Path(__file__).resolve().parents[1] / "examples" / "advisor"
+EXAMPLE_DIR = _PACKAGED if _PACKAGED.is_dir() else \
+    Path(__file__).resolve().parents[3] / "examples" / "advisor"
 
 
 def advise(assumptions: Assumptions, history: UsageHistory) -> dict[str, Any]:
