@@ -9,6 +9,7 @@ goes through `dec_add`, `dec_min`, `dec_max` and the aggregates `dec_sum`, `dec_
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -38,25 +39,21 @@ def _dec(text: Any) -> Decimal | None:
     return None if text is None else Decimal(str(text))
 
 
-def _dec_add(a: Any, b: Any) -> str | None:
-    x, y = _dec(a), _dec(b)
-    if x is None or y is None:
-        return None if x is None and y is None else format(x if y is None else y, "f")
-    return format(EXACT.add(x, y), "f")
+def _combine(op: Callable[[Decimal, Decimal], Decimal]) -> Callable[[Any, Any], str | None]:
+    """A two-argument SQLite function on decimal text; NULL stands aside (x op NULL = x)."""
+
+    def apply(a: Any, b: Any) -> str | None:
+        x, y = _dec(a), _dec(b)
+        if x is None or y is None:
+            return None if x is None and y is None else format(x if y is None else y, "f")
+        return format(op(x, y), "f")
+
+    return apply
 
 
-def _dec_min(a: Any, b: Any) -> str | None:
-    x, y = _dec(a), _dec(b)
-    if x is None or y is None:
-        return None if x is None and y is None else format(x if y is None else y, "f")
-    return format(min(x, y), "f")
-
-
-def _dec_max(a: Any, b: Any) -> str | None:
-    x, y = _dec(a), _dec(b)
-    if x is None or y is None:
-        return None if x is None and y is None else format(x if y is None else y, "f")
-    return format(max(x, y), "f")
+_dec_add = _combine(EXACT.add)
+_dec_min = _combine(min)
+_dec_max = _combine(max)
 
 
 class _DecSum:
