@@ -80,14 +80,8 @@ def replay(uow: UnitOfWork, settings: Settings, now_ms: int, tenant: str, entry_
 
 
 def _drop_new_copies(uow: UnitOfWork, tenant: str, result: PayloadResult) -> None:
-    from sqlalchemy import delete
-
-    from monetiot.store.schema import quarantine
-
-    ids = {r.quarantine_id for r in result.records if r.quarantine_id is not None}
-    if ids:
-        uow.conn.execute(delete(quarantine).where(quarantine.c.tenant_id == tenant,
-                                                  quarantine.c.id.in_(ids)))
+    store.remove(uow.conn, tenant,
+                 {r.quarantine_id for r in result.records if r.quarantine_id is not None})
     result.records = [replace(r, quarantine_id=None) for r in result.records]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from monetiot.store.schema import quarantine
 
@@ -55,3 +55,10 @@ def set_status(conn: Connection, tenant_id: str, entry_id: int, *, status: str,
     conn.execute(update(quarantine).where(
         quarantine.c.tenant_id == tenant_id, quarantine.c.id == entry_id
     ).values(**values))
+
+
+def remove(conn: Connection, tenant_id: str, entry_ids: set[int]) -> None:
+    """Delete entries made within the caller's transaction (a replay's own rejections)."""
+    if entry_ids:
+        conn.execute(delete(quarantine).where(quarantine.c.tenant_id == tenant_id,
+                                              quarantine.c.id.in_(entry_ids)))
