@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeAlias
 
+from monetiot.domain.jsonexact import dumps
+
 # JSON-like values with exact numbers.
 Value: TypeAlias = "Decimal | str | bool | list[Value] | dict[str, Value] | None"
 
@@ -57,8 +59,6 @@ def derived_id(*parts: str) -> str:
 
 def fingerprint(event: Event) -> str:
     """What makes two deliveries of one id 'the same': used to tell a resend from a conflict."""
-    from monetiot.domain.jsonexact import dumps  # local: keeps the import graph flat
-
     body = dumps(
         {"type": event.type, "time": event.time_ms, "device": event.device,
          "customer": event.customer, "data": dict(event.data)},
