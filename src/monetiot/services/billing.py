@@ -188,14 +188,14 @@ class _State:
 
     # rating ---------------------------------------------------------------------------------
 
-    def _active_start(self, s: Slice) -> int:
+    def active_start(self, s: Slice) -> int:
         trial_end = self.sub["trial_end_ms"]
         return s.start_ms if trial_end is None else min(max(s.start_ms, trial_end), s.end_ms)
 
     def _factor(self, s: Slice) -> Decimal:
         """The share of the whole period that in-arrears fees bill: its days from the trial's
         end, less the time it was paused."""
-        active = self._active_start(s)
+        active = self.active_start(s)
         factor = s.factor(self.sub["timezone"], active)
         whole = s.period.end_ms - s.period.start_ms
         paused = paused_ms(self.pauses, active, s.end_ms, self.now_ms)
@@ -203,7 +203,7 @@ class _State:
             factor = max(Fraction(0), factor - Fraction(paused, whole))
         return inputs.decimal(factor)
 
-    def _in_trial(self, s: Slice) -> bool:
+    def in_trial(self, s: Slice) -> bool:
         trial_end = self.sub["trial_end_ms"]
         return trial_end is not None and s.end_ms <= trial_end
 
@@ -231,12 +231,12 @@ class _State:
         return inputs.new_devices(self.uow, self.tenant, customer, start_ms, end_ms)
 
     def _advance(self, s: Slice, at: int | None = None) -> Any:
-        start = max(s.start_ms if at is None else at, self._active_start(s))
+        start = max(s.start_ms if at is None else at, self.active_start(s))
         factor = s.factor(self.sub["timezone"], start)
         customer = self.sub["customer_id"]
         return rate_in_advance(self.plan(s), PeriodInputs(
             period_index=s.period.index, start_ms=start, end_ms=s.end_ms,
-            in_trial=self._in_trial(s),
+            in_trial=self.in_trial(s),
             active_devices=inputs.devices_at(self.uow, self.tenant, customer, start),
             seats=self.sub["seats"], advance_period_factor=inputs.decimal(factor),
         ))
@@ -249,13 +249,13 @@ class _State:
 
     def _arrears(self, s: Slice) -> list[Line]:
         plan, customer = self.plan(s), self.sub["customer_id"]
-        active = self._active_start(s)
+        active = self.active_start(s)
         last = self._last_of_period(s)
         whole = s.period.end_ms - s.period.start_ms
         period_start = max(s.period.start_ms, self.sub["start_ms"])
         rating = rate_period(plan, PeriodInputs(
             period_index=s.period.index, start_ms=s.start_ms, end_ms=s.end_ms,
-            in_trial=self._in_trial(s),
+            in_trial=self.in_trial(s),
             usage=inputs.usage(self.uow, self.tenant, customer, plan, active, s.end_ms,
                                self.now_ms),
             active_devices=inputs.device_periods(self.uow, self.tenant, customer,
@@ -360,8 +360,8 @@ def _open_periods(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, state: _S
     customer = sub["customer_id"]
     for s in state.slices:
         plan = state.plan(s)
-        active = state._active_start(s)
-        if not s.start_ms < to < s.end_ms or to <= active or state._in_trial(s):
+        active = state.active_start(s)
+        if not s.start_ms < to < s.end_ms or to <= active or state.in_trial(s):
             continue
         threshold = plan.progressive_billing_threshold
         if threshold is None and not any(c.alerts for c in plan.usage):
