@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from monetiot import __version__
 from monetiot.bootstrap import Platform
-from monetiot.web import console, errors
+from monetiot.web import console, errors, routing
 from monetiot.web.routes import (
     advisor,
     billing,
@@ -29,6 +29,7 @@ def create_app(platform: Platform) -> FastAPI:
                   description="Connect a fleet, meter it, price it, bill it.")
     app.state.platform = platform
     errors.install(app)
+    routing.install_openapi(app)
     app.include_router(registry.router)
     app.include_router(events.router)
     app.include_router(usage.router)
