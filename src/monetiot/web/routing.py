@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -44,15 +45,25 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+_DOCUMENTED: dict[str, type[BaseModel]] = {"Problem": Problem}
+
+
+def schema_ref(model: type[BaseModel]) -> dict[str, str]:
+    """A reference to `model` for `openapi_extra` (raw bodies FastAPI does not parse itself)."""
+    _DOCUMENTED[model.__name__] = model
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
 def install_openapi(app: FastAPI) -> None:
-    """/openapi.json with the Problem schema that every error response refers to."""
+    """/openapi.json with the schemas that `schema_ref` and every error response refer to."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version,
                                  description=app.description, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
-                Problem.model_json_schema())
+            known = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, model in _DOCUMENTED.items():
+                known[name] = model.model_json_schema(ref_template="#/components/schemas/{model}")
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -92,7 +103,7 @@ class ApiRouter(APIRouter):
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         kwargs["responses"] = {**ERRORS, **(kwargs.get("responses") or {})}
-        kwargs.setdefault("response_model_exclude_unset", True)
+        kwargs["response_model_exclude_unset"] = True
         super().add_api_route(path, endpoint, **kwargs)
 
 

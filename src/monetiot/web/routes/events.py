@@ -4,29 +4,60 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Path, Query, Request, Response
 
 from monetiot.bootstrap import Platform
 from monetiot.domain.errors import InvalidInput
 from monetiot.domain.jsonexact import loads
+from monetiot.domain.pages import PageRequest
 from monetiot.services import quarantine
 from monetiot.services.access import Principal
 from monetiot.services.ingest import Payload, ingest
 from monetiot.store import eventlog
 from monetiot.web.deps import platform, principal
-from monetiot.web.responses import parse_time, respond
+from monetiot.web.responses import parse_time
+from monetiot.web.routing import ApiRouter, page, schema_ref
+from monetiot.web.schemas.base import Problem
+from monetiot.web.schemas.events import (
+    Discarded,
+    EventIn,
+    EventList,
+    IngestResult,
+    QuarantineEntry,
+    QuarantineList,
+    Replayed,
+)
 
-router = APIRouter(prefix="/v1")
+router = ApiRouter()
 MAX_BODY = 16 * 1024 * 1024
 MAX_ID = 2**31 - 1  # quarantine ids are 32-bit integers on PostgreSQL
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-@router.post("/events")
-async def post_events(request: Request, who: Principal = Depends(principal),
-                      plat: Platform = Depends(platform)) -> JSONResponse:
-    """A batch in any supported format; one result per record. 2xx only after the commit."""
+def _payload_content(required: bool) -> dict[str, object]:
+    """The formats a device payload may come in (the body is read raw, not by FastAPI)."""
+    event = schema_ref(EventIn)
+    anything: dict[str, object] = {"type": "object", "additionalProperties": True}
+    return {"requestBody": {"required": required, "content": {
+        "application/json": {"schema": {"anyOf": [event, {"type": "array", "items": event}]}},
+        "application/cloudevents+json": {"schema": anything},
+        "application/cloudevents-batch+json": {"schema": {"type": "array", "items": anything}},
+        "application/senml+json": {"schema": {"type": "array", "items": anything}},
+        "application/senml+cbor": {"schema": {"type": "string", "format": "binary"}},
+    }}}
+
+
+@router.post("/events", openapi_extra=_payload_content(required=True), responses={
+    422: {"description": "Every record was rejected (results say why), or the request was "
+                         "invalid (problem+json)",
+          "content": {"application/json": {"schema": schema_ref(IngestResult)},
+                      "application/problem+json": {"schema": schema_ref(Problem)}}}})
+async def post_events(request: Request, response: Response,
+                      who: Principal = Depends(principal),
+                      plat: Platform = Depends(platform)) -> IngestResult:
+    """A batch in any supported format (by Content-Type); one result per record, answered only
+    after the batch is committed: 200 when anything was accepted or a duplicate, 422 when every
+    record was rejected."""
     who.require("ingest")
     body = await request.body()
     if len(body) > MAX_BODY:
@@ -36,12 +67,13 @@ async def post_events(request: Request, who: Principal = Depends(principal),
                       received_ms=plat.clock.now_ms(), source="http", device=who.device)
     from starlette.concurrency import run_in_threadpool
 
-    def work() -> JSONResponse:
+    def work() -> IngestResult:
         with plat.uow() as uow:
             (result,) = ingest(uow, plat.settings, [payload])
         summary = result.summary()
-        status = 200 if summary["rejected"] < len(result.records) or not result.records else 422
-        return respond(summary | {"results": [r.as_dict() for r in result.records]}, status)
+        ok = summary["rejected"] < len(result.records) or not result.records
+        response.status_code = 200 if ok else 422
+        return IngestResult.of(summary | {"results": [r.as_dict() for r in result.records]})
 
     return await run_in_threadpool(work)
 
@@ -49,56 +81,62 @@ async def post_events(request: Request, who: Principal = Depends(principal),
 @router.get("/events")
 def list_events(device: str | None = None, customer: str | None = None,
                 start: str | None = None, end: str | None = None,
-                limit: int = Query(100, ge=1, le=1000),
                 who: Principal = Depends(principal),
-                plat: Platform = Depends(platform)) -> JSONResponse:
+                plat: Platform = Depends(platform),
+                pages: PageRequest = Depends(page)) -> EventList:
+    """Stored events, newest first, in [start, end) when given."""
     who.require("read")
     with plat.uow(readonly=True) as uow:
         rows = eventlog.list_events(uow.conn, who.tenant, device_id=device, customer_id=customer,
                                     start_ms=parse_time(start, "start"),
-                                    end_ms=parse_time(end, "end"), limit=min(limit, 1000))
-    return respond({"events": [
+                                    end_ms=parse_time(end, "end"), page=pages)
+    return EventList.of({"next_cursor": rows.next_cursor, "events": [
         {"id": r["id"], "type": r["type"], "time_ms": r["time_ms"],
          "received_ms": r["received_ms"], "device": r["device_id"],
          "customer": r["customer_id"], "data": loads(r["data"])} for r in rows]})
 
 
 @router.get("/quarantine")
-def list_quarantine(status: str | None = "open", limit: int = Query(100, ge=1, le=1000),
-                    after: int = Query(0, ge=0, le=MAX_ID),
+def list_quarantine(status: str | None = Query("open", description="open, replayed, "
+                                                                  "discarded or all"),
+                    after: int = Query(0, ge=0, le=MAX_ID, description=(
+                        "Entries with a larger id (kept for older clients; use `cursor`)")),
                     who: Principal = Depends(principal),
-                    plat: Platform = Depends(platform)) -> JSONResponse:
+                    plat: Platform = Depends(platform),
+                    pages: PageRequest = Depends(page)) -> QuarantineList:
+    """Entries in id order, and the count of entries by status."""
     who.require("read")
     with plat.uow(readonly=True) as uow:
         entries = quarantine.list_entries(uow, who.tenant, None if status == "all" else status,
-                                          min(limit, 1000), after)
+                                          pages.limit or 100, after, pages.cursor)
         counts = quarantine.counts(uow, who.tenant)
-    return respond({"counts": counts, "entries": entries})
+    return QuarantineList.of({"counts": counts, "entries": entries,
+                              "next_cursor": entries.next_cursor})
 
 
 @router.get("/quarantine/{entry_id}")
 def get_quarantine(entry_id: EntryId, who: Principal = Depends(principal),
-                   plat: Platform = Depends(platform)) -> JSONResponse:
+                   plat: Platform = Depends(platform)) -> QuarantineEntry:
     who.require("read")
     with plat.uow(readonly=True) as uow:
-        return respond(quarantine.get_entry(uow, who.tenant, entry_id))
+        return QuarantineEntry.of(quarantine.get_entry(uow, who.tenant, entry_id))
 
 
-@router.post("/quarantine/{entry_id}/replay")
+@router.post("/quarantine/{entry_id}/replay", openapi_extra=_payload_content(required=False))
 async def replay(entry_id: EntryId, request: Request, who: Principal = Depends(principal),
-                 plat: Platform = Depends(platform)) -> JSONResponse:
+                 plat: Platform = Depends(platform)) -> Replayed:
     """Replay as kept; or send a corrected payload as the body (with its Content-Type)."""
     who.require("admin")
     body = await request.body()
     content_type = request.headers.get("content-type") if body else None
     with plat.uow() as uow:
-        return respond(quarantine.replay(uow, plat.settings, plat.clock.now_ms(), who.tenant,
-                                         entry_id, body or None, content_type))
+        return Replayed.of(quarantine.replay(uow, plat.settings, plat.clock.now_ms(), who.tenant,
+                                             entry_id, body or None, content_type))
 
 
 @router.post("/quarantine/{entry_id}/discard")
 def discard(entry_id: EntryId, who: Principal = Depends(principal),
-            plat: Platform = Depends(platform)) -> JSONResponse:
+            plat: Platform = Depends(platform)) -> Discarded:
     who.require("admin")
     with plat.uow() as uow:
-        return respond(quarantine.discard(uow, plat.clock.now_ms(), who.tenant, entry_id))
+        return Discarded.of(quarantine.discard(uow, plat.clock.now_ms(), who.tenant, entry_id))

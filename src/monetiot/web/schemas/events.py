@@ -1,0 +1,97 @@
+"""Schemas of events (sent and read back), the per-record ingest results, and the quarantine."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from monetiot.web.schemas.base import JsonObject, Paged, Response, Timestamp
+
+RecordStatus = Literal["accepted", "duplicate", "rejected"]
+EntryStatus = Literal["open", "replayed", "discarded"]
+
+
+class EventIn(BaseModel):
+    """One event in monetiot JSON (`application/json`: one object or an array of them)."""
+
+    id: str = Field(description="Unique per tenant: a resent id is counted once")
+    type: str = Field(description="The event type meters select on")
+    time: str = Field(description="RFC 3339 or epoch ms: when it happened")
+    device: str | None = Field(None, description="The sending device (a device's own "
+                                                 "credentials imply it)")
+    data: dict[str, Any] = Field(default_factory=dict, description=(
+        "Properties; numbers keep their exact digits (send text or JSON numbers)"))
+
+
+class RecordResult(Response):
+    record: str = Field(description="Where the record was in the payload, e.g. `[3]`")
+    status: RecordStatus
+    id: str | None
+    reason: str | None = Field(None, description="Why it was rejected")
+    quarantine_id: int | None = Field(None, description="The quarantine entry that keeps it")
+
+
+class IngestResult(Response):
+    """One result per record, in payload order; sent after the batch is committed."""
+
+    accepted: int
+    duplicate: int
+    rejected: int
+    results: list[RecordResult]
+
+
+class StoredEvent(Response):
+    id: str
+    type: str
+    time: Timestamp
+    time_ms: int
+    received: Timestamp
+    received_ms: int
+    device: str
+    customer: str | None
+    data: JsonObject = Field(description="As stored: exact numbers as decimal text")
+
+
+class EventList(Paged):
+    """Newest first (time, then id)."""
+
+    events: list[StoredEvent]
+
+
+class QuarantineEntry(Response):
+    id: int
+    received: Timestamp
+    received_ms: int
+    source: str = Field(description="http, mqtt, cli or replay")
+    content_type: str
+    record: str
+    reason: str
+    status: EntryStatus
+    resolved: Timestamp | None = None
+    resolved_ms: int | None
+    device: str | None
+    raw: str | None = Field(None, description="The payload as sent, when it is UTF-8 text")
+    raw_base64: str | None = Field(None, description="The payload as sent, otherwise")
+
+
+class QuarantineCounts(Response):
+    open: int = 0
+    replayed: int = 0
+    discarded: int = 0
+
+
+class QuarantineList(Paged):
+    counts: QuarantineCounts
+    entries: list[QuarantineEntry]
+
+
+class Replayed(Response):
+    entry: int
+    status: EntryStatus
+    records: list[RecordResult]
+
+
+class Discarded(Response):
+    entry: int
+    status: EntryStatus
