@@ -6,7 +6,8 @@ values of that item, written as base64url JSON with the list's name in front. Ha
 back continues strictly after that item, so a walk sees every row once, with no gaps and no
 repeats, even while rows are added (a row added behind the cursor is seen by the next walk).
 
-Invariants: `limit` is 1..MAX_LIMIT; a cursor decodes only for the list that wrote it, and only to
+Invariants: `limit` is at least 1 (MAX_LIMIT is what the API lets a caller ask for; internal
+callers may take more); a cursor decodes only for the list that wrote it, and only to
 the number of keys that list sorts by; anything else is `InvalidInput` naming the field `cursor`.
 """
 
@@ -36,8 +37,8 @@ class PageRequest:
     cursor: str | None = None
 
     def __post_init__(self) -> None:
-        if self.limit is not None and not 1 <= self.limit <= MAX_LIMIT:
-            raise InvalidInput(f"must be between 1 and {MAX_LIMIT}", field="limit")
+        if self.limit is not None and self.limit < 1:
+            raise InvalidInput("must be at least 1", field="limit")
 
 
 EVERYTHING = PageRequest(limit=None)

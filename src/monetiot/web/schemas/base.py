@@ -87,25 +87,29 @@ class Response(BaseModel):
     """A response body: only declared fields; times derived from their `_ms` twins."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    _times: ClassVar[tuple[str, ...]] = ()
+    _times: ClassVar[tuple[tuple[str, str], ...]] = ()  # (time field, its epoch-ms field)
+    _extra_times: ClassVar[tuple[tuple[str, str], ...]] = ()  # pairs not named `x`/`x_ms`
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         names = {f.alias or n for n, f in cls.model_fields.items()}
-        cls._times = tuple(n for n in names if f"{n}_ms" in names)
+        taken = {source for _, source in cls._extra_times}
+        cls._times = (*cls._extra_times, *(
+            (n, f"{n}_ms") for n in sorted(names)
+            if f"{n}_ms" in names and f"{n}_ms" not in taken))
 
     @model_validator(mode="before")
     @classmethod
     def _derive_times(cls, data: Any) -> Any:
         if not isinstance(data, dict) or not cls._times:
             return data
-        missing = [n for n in cls._times if n not in data and f"{n}_ms" in data]
+        missing = [(t, s) for t, s in cls._times if t not in data and s in data]
         if not missing:
             return data
         data = dict(data)
-        for name in missing:
-            ms = data[f"{name}_ms"]
+        for name, source in missing:
+            ms = data[source]
             data[name] = None if ms is None else iso_from_ms(int(ms))
         return data
 
