@@ -104,6 +104,7 @@ class ApiRouter(APIRouter):
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         kwargs["responses"] = {**ERRORS, **(kwargs.get("responses") or {})}
         kwargs["response_model_exclude_unset"] = True
+        kwargs["strict_content_type"] = False  # a body sent without a Content-Type is JSON
         super().add_api_route(path, endpoint, **kwargs)
 
 

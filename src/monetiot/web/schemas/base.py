@@ -18,7 +18,16 @@ from decimal import Decimal as _Decimal
 from decimal import InvalidOperation
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PlainValidator,
+    PrivateAttr,
+    WithJsonSchema,
+    model_validator,
+)
 
 from monetiot.domain.clock import iso_from_ms
 from monetiot.domain.errors import InvalidInput
@@ -132,9 +141,24 @@ class Request(BaseModel):
 
 
 class Document(Request):
-    """A request body that is a domain document: its parser names unknown fields itself."""
+    """A request body that is a domain document (a plan, a contract, a tariff...): the model
+    documents and checks its shape, and `doc()` hands the domain parser the document exactly as
+    it was sent (numbers as exact Decimals, text as text), so that stored documents and their
+    fingerprints do not depend on the schema. The parser names unknown fields itself."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+    _sent: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_sent(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        model = handler(data)
+        if isinstance(data, dict):
+            model._sent = dict(data)
+        return model
+
+    def doc(self) -> dict[str, Any]:
+        return dict(self._sent)
 
 
 class Problem(BaseModel):
