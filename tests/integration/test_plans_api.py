@@ -81,7 +81,7 @@ def test_applying_a_plan_creates_versions_only_when_it_changes(
     assert signed["document"]["recurring"][0]["price"] == "49"
     assert signed["document"]["usage"][0]["charge"]["tiers"][1]["unit_price"] \
         == "0.1000000000000000000000000000001"
-    assert reader.call("GET", "/v1/plans") == {"next_cursor": None, "plans": [
+    assert reader.call("GET", "/v1/plans") == {"plans": [
         {"id": "pro", "name": "Pro", "latest_version": 2, "created_ms": signed["created_ms"],
          "created": signed["created"]}]}
     reader.call("GET", "/v1/plans/pro/versions/3", expect=404)
@@ -128,7 +128,7 @@ def test_a_read_key_cannot_write_plans(apis: tuple[Api, Api, Api]) -> None:
 def test_another_tenant_sees_none_of_acmes_plans(apis: tuple[Api, Api, Api]) -> None:
     acme, _, bolt = apis
     acme.call("PUT", "/v1/plans/pro", PLAN, expect=201)
-    assert bolt.call("GET", "/v1/plans") == {"plans": [], "next_cursor": None}
+    assert bolt.call("GET", "/v1/plans") == {"plans": []}
     bolt.call("GET", "/v1/plans/pro", expect=404)
     bolt.call("GET", "/v1/plans/pro/versions/1", expect=404)
     bolt.call("POST", "/v1/plans/pro/preview", {"usage": {}}, expect=404)

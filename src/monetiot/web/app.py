@@ -40,6 +40,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(webhooks.router)
     app.include_router(advisor.router)
+    app.include_router(advisor.api)
     app.include_router(sharing.router)
     app.include_router(outcomes.router)
     app.include_router(console.router)  # /login, /console, /portal: pages for people

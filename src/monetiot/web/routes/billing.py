@@ -65,7 +65,7 @@ def list_subscriptions(customer: str | None = None, who: Principal = Depends(pri
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = subscriptions.list_all(uow, who.tenant, customer, pages)
-    return SubscriptionList.of({"subscriptions": found, "next_cursor": found.next_cursor})
+    return SubscriptionList.page("subscriptions", found)
 
 
 @router.get("/subscriptions/{sub_id}")
@@ -144,7 +144,7 @@ def list_invoices(customer: str | None = None, subscription: str | None = None,
         found = billing.list_invoices(uow, who.tenant, customer_id=customer,
                                       subscription_id=subscription, status=status,
                                       limit=pages.limit, cursor=pages.cursor)
-    return InvoiceList.of({"invoices": found, "next_cursor": found.next_cursor})
+    return InvoiceList.page("invoices", found)
 
 
 @router.get("/invoices/{invoice_id}")
@@ -181,7 +181,7 @@ def list_credit_notes(invoice: str | None = None, who: Principal = Depends(princ
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = credits.list_credit_notes(uow, who.tenant, invoice, pages)
-    return CreditNoteList.of({"credit_notes": found, "next_cursor": found.next_cursor})
+    return CreditNoteList.page("credit_notes", found)
 
 
 @router.put("/customers/{customer_id}/billing")
@@ -258,7 +258,7 @@ def list_charges(customer_id: str, who: Principal = Depends(principal),
 
         get_customer(uow, who.tenant, customer_id)
         found = charges.list_for(uow, who.tenant, customer_id, pages)
-    return PendingChargeList.of({"charges": found, "next_cursor": found.next_cursor})
+    return PendingChargeList.page("charges", found)
 
 
 @router.post("/customers/{customer_id}/charges/invoice")

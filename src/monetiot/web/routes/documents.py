@@ -6,7 +6,7 @@ export holds only the caller's rows. Files come as attachments with a filename.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from monetiot.bootstrap import Platform
@@ -14,8 +14,9 @@ from monetiot.documents.exports import ExportFilter, export_csv, invoice_documen
 from monetiot.services.access import Principal
 from monetiot.web.deps import platform, principal
 from monetiot.web.responses import parse_time
+from monetiot.web.routing import ApiRouter
 
-router = APIRouter(prefix="/v1")
+router = ApiRouter()
 
 
 def _attachment(content: bytes | str, media_type: str, filename: str) -> Response:

@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Query, Request, Response
 from monetiot.bootstrap import Platform
 from monetiot.domain.errors import InvalidInput
 from monetiot.domain.jsonexact import loads
-from monetiot.domain.pages import PageRequest
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.services import quarantine
 from monetiot.services.access import Principal
 from monetiot.services.ingest import Payload, ingest
@@ -90,10 +90,11 @@ def list_events(device: str | None = None, customer: str | None = None,
         rows = eventlog.list_events(uow.conn, who.tenant, device_id=device, customer_id=customer,
                                     start_ms=parse_time(start, "start"),
                                     end_ms=parse_time(end, "end"), page=pages)
-    return EventList.of({"next_cursor": rows.next_cursor, "events": [
+    return EventList.page("events", Page([
         {"id": r["id"], "type": r["type"], "time_ms": r["time_ms"],
          "received_ms": r["received_ms"], "device": r["device_id"],
-         "customer": r["customer_id"], "data": loads(r["data"])} for r in rows]})
+         "customer": r["customer_id"], "data": loads(r["data"])} for r in rows],
+        rows.next_cursor))
 
 
 @router.get("/quarantine")
@@ -110,8 +111,7 @@ def list_quarantine(status: str | None = Query("open", description="open, replay
         entries = quarantine.list_entries(uow, who.tenant, None if status == "all" else status,
                                           pages.limit or 100, after, pages.cursor)
         counts = quarantine.counts(uow, who.tenant)
-    return QuarantineList.of({"counts": counts, "entries": entries,
-                              "next_cursor": entries.next_cursor})
+    return QuarantineList.page("entries", entries, counts=counts)
 
 
 @router.get("/quarantine/{entry_id}")

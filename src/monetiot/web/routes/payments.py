@@ -30,7 +30,7 @@ def overdue(who: Principal = Depends(principal), plat: Platform = Depends(platfo
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = payments.overdue(uow, plat.clock.now_ms(), who.tenant, pages)
-    return OverdueList.of({"invoices": found, "next_cursor": found.next_cursor})
+    return OverdueList.page("invoices", found)
 
 
 @router.post("/invoices/{invoice_id}/payments", status_code=201)

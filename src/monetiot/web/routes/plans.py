@@ -1,8 +1,8 @@
 """/v1 routes for the plan catalog: apply a plan document, read its versions, preview a period.
 
 Bodies are typed and read with exact decimals (JSON numbers never pass through a binary
-float). Writing needs an admin key, reading a read key; everything is scoped to the key's tenant, so another
-tenant's plan ids answer 404.
+float). Writing needs an admin key, reading a read key; everything is scoped to the key's
+tenant, so another tenant's plan ids answer 404.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def list_plans(who: Principal = Depends(principal), plat: Platform = Depends(pla
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = catalog.list_plans(uow, who.tenant, pages)
-    return PlanList.of({"plans": found, "next_cursor": found.next_cursor})
+    return PlanList.page("plans", found)
 
 
 @router.get("/plans/{plan_id}")

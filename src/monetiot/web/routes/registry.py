@@ -48,7 +48,7 @@ def list_keys(who: Principal = Depends(principal), plat: Platform = Depends(plat
     who.require("admin")
     with plat.uow(readonly=True) as uow:
         keys = access.list_api_keys(uow, who.tenant, pages)
-    return ApiKeyList.of({"api_keys": keys, "next_cursor": keys.next_cursor})
+    return ApiKeyList.page("api_keys", keys)
 
 
 @router.delete("/api-keys/{key_id}")
@@ -75,7 +75,7 @@ def list_customers(who: Principal = Depends(principal), plat: Platform = Depends
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = fleet.list_customers(uow, who.tenant, pages)
-    return CustomerList.of({"customers": found, "next_cursor": found.next_cursor})
+    return CustomerList.page("customers", found)
 
 
 @router.get("/customers/{customer_id}")
@@ -101,7 +101,7 @@ def list_profiles(who: Principal = Depends(principal), plat: Platform = Depends(
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = fleet.list_profiles(uow, who.tenant, pages)
-    return DeviceProfileList.of({"device_profiles": found, "next_cursor": found.next_cursor})
+    return DeviceProfileList.page("device_profiles", found)
 
 
 @router.post("/devices", status_code=201)
@@ -123,7 +123,7 @@ def list_devices(customer: str | None = None, who: Principal = Depends(principal
     with plat.uow(readonly=True) as uow:
         found = fleet.list_devices(uow, who.tenant, plat.clock.now_ms(),
                                    plat.settings.offline_after_ms, customer, pages)
-    return DeviceList.of({"devices": found, "next_cursor": found.next_cursor})
+    return DeviceList.page("devices", found)
 
 
 @router.get("/devices/{device_id}")

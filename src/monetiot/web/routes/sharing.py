@@ -70,7 +70,7 @@ def list_owners(who: Principal = Depends(principal), plat: Platform = Depends(pl
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = sharing.list_owners(uow, who.tenant, pages)
-    return OwnerList.of({"owners": found, "next_cursor": found.next_cursor})
+    return OwnerList.page("owners", found)
 
 
 @router.get("/owners/{owner_id}/statement")
@@ -105,7 +105,7 @@ def list_assets(owner: str | None = None, who: Principal = Depends(principal),
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = sharing.list_assets(uow, who.tenant, owner, pages)
-    return AssetList.of({"assets": found, "next_cursor": found.next_cursor})
+    return AssetList.page("assets", found)
 
 
 @router.get("/assets/{asset_id}")
@@ -132,7 +132,7 @@ def list_members(customer: str | None = None, who: Principal = Depends(principal
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = sharing.list_members(uow, who.tenant, customer, pages)
-    return MemberList.of({"members": found, "next_cursor": found.next_cursor})
+    return MemberList.page("members", found)
 
 
 # bookings -------------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def list_bookings(asset: str | None = None, member: str | None = None,
             uow, who.tenant, asset=asset, member=member, status=status,
             start_ms=parse_time(start, "start"), end_ms=parse_time(end, "end"),
             limit=pages.limit or 100, cursor=pages.cursor)
-    return BookingList.of({"bookings": found, "next_cursor": found.next_cursor})
+    return BookingList.page("bookings", found)
 
 
 @router.get("/bookings/{booking_id}")
@@ -204,7 +204,7 @@ def list_sessions(asset: str | None = None, member: str | None = None,
         found = sessions.list_sessions(uow, who.tenant, asset=asset, member=member,
                                        status=status, limit=pages.limit or 100,
                                        cursor=pages.cursor)
-    return SessionList.of({"sessions": found, "next_cursor": found.next_cursor})
+    return SessionList.page("sessions", found)
 
 
 @router.get("/sessions/{session_id}")

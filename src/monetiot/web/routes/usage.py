@@ -31,7 +31,7 @@ def list_meters(who: Principal = Depends(principal), plat: Platform = Depends(pl
     who.require("read")
     with plat.uow(readonly=True) as uow:
         found = metering.list_meters(uow, who.tenant, pages)
-    return MeterList.of({"meters": found, "next_cursor": found.next_cursor})
+    return MeterList.page("meters", found)
 
 
 @router.get("/usage")

@@ -38,7 +38,7 @@ def list_endpoints(who: Principal = Depends(principal), plat: Platform = Depends
     who.require("admin")
     with plat.uow(readonly=True) as uow:
         found = webhooks.list_endpoints(uow, who.tenant, pages)
-    return WebhookList.of({"webhooks": found, "next_cursor": found.next_cursor})
+    return WebhookList.page("webhooks", found)
 
 
 @router.delete("/webhooks/{endpoint_id}")
@@ -59,7 +59,7 @@ def list_deliveries(endpoint_id: str,
     with plat.uow(readonly=True) as uow:
         found = webhooks.list_deliveries(uow, who.tenant, endpoint_id, status=status,
                                          limit=pages.limit or 100, cursor=pages.cursor)
-    return DeliveryList.of({"deliveries": found, "next_cursor": found.next_cursor})
+    return DeliveryList.page("deliveries", found)
 
 
 @router.post("/webhooks/deliveries/{delivery_id}/retry")

@@ -180,7 +180,15 @@ Cursor = Annotated[str | None, Field(description=(
 
 
 class Paged(Response):
-    """A page of a list: the items (under the list's own name) and where the next page starts."""
+    """A page of a list: the items (under the list's own name) and, when more follow,
+    `next_cursor`, where the next page starts (absent on the last page)."""
 
-    next_cursor: str | None = Field(description=(
-        "Pass as `cursor` to get the next page; null on the last page."))
+    next_cursor: str | None = Field(None, description=(
+        "Present when another page follows: pass it as `cursor` (with the same filters)."))
+
+    @classmethod
+    def page(cls, items_key: str, items: Any, **extra: Any) -> Self:
+        """The schema of a page a service returned (a `domain.pages.Page`)."""
+        cursor = getattr(items, "next_cursor", None)
+        return cls.of({items_key: items, **extra,
+                       **({"next_cursor": cursor} if cursor is not None else {})})
