@@ -25,7 +25,8 @@ def _attachment(content: bytes | str, media_type: str, filename: str) -> Respons
 
 
 @router.get("/invoices/{invoice_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses={200: {"content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}})
 def invoice_pdf(invoice_id: str, who: Principal = Depends(principal),
                 plat: Platform = Depends(platform)) -> Response:
     """The invoice as the PDF a customer receives (`<number>.pdf`, or `<id>.pdf` for a draft)."""
@@ -48,7 +49,7 @@ def export_filter(customer: str | None = None, status: str | None = None,
 
 
 @router.get("/exports/invoices.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def invoices_export(where: ExportFilter = Depends(export_filter),
                     who: Principal = Depends(principal),
                     plat: Platform = Depends(platform)) -> Response:
@@ -60,7 +61,7 @@ def invoices_export(where: ExportFilter = Depends(export_filter),
 
 
 @router.get("/exports/invoice-lines.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def lines_export(where: ExportFilter = Depends(export_filter),
                  who: Principal = Depends(principal),
                  plat: Platform = Depends(platform)) -> Response:
