@@ -19,6 +19,7 @@ from monetiot.web.responses import parse_time
 from monetiot.web.routing import ApiRouter, page, schema_ref
 from monetiot.web.schemas.base import Problem
 from monetiot.web.schemas.events import (
+    CloudEvent,
     Discarded,
     EventIn,
     EventList,
@@ -26,6 +27,7 @@ from monetiot.web.schemas.events import (
     QuarantineEntry,
     QuarantineList,
     Replayed,
+    SenMLRecord,
 )
 
 router = ApiRouter()
@@ -36,14 +38,14 @@ EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 def _payload_content(required: bool) -> dict[str, object]:
     """The formats a device payload may come in (the body is read raw, not by FastAPI)."""
-    event = schema_ref(EventIn)
-    anything: dict[str, object] = {"type": "object", "additionalProperties": True}
+    event, cloud, senml = schema_ref(EventIn), schema_ref(CloudEvent), schema_ref(SenMLRecord)
     return {"requestBody": {"required": required, "content": {
         "application/json": {"schema": {"anyOf": [event, {"type": "array", "items": event}]}},
-        "application/cloudevents+json": {"schema": anything},
-        "application/cloudevents-batch+json": {"schema": {"type": "array", "items": anything}},
-        "application/senml+json": {"schema": {"type": "array", "items": anything}},
-        "application/senml+cbor": {"schema": {"type": "string", "format": "binary"}},
+        "application/cloudevents+json": {"schema": cloud},
+        "application/cloudevents-batch+json": {"schema": {"type": "array", "items": cloud}},
+        "application/senml+json": {"schema": {"type": "array", "items": senml}},
+        "application/senml+cbor": {"schema": {"type": "string", "format": "binary",
+                                              "description": "A SenML pack in CBOR"}},
     }}}
 
 

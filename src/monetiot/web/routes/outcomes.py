@@ -29,7 +29,7 @@ from monetiot.web.deps import platform, principal
 from monetiot.web.routing import ApiRouter, page, schema_ref
 from monetiot.web.schemas.outcomes import (
     Contract,
-    ContractDocument,
+    ContractIn,
     ContractList,
     ContractSummary,
     OutcomePreview,
@@ -48,7 +48,7 @@ def _again(model: type[ContractSummary] | type[Settlement], what: str) -> dict[i
 
 @router.post("/outcome-contracts", status_code=201,
              responses=_again(ContractSummary, "The same terms were stored before"))
-async def create_contract(body: ContractDocument, response: Response,
+async def create_contract(body: ContractIn, response: Response,
                           who: Principal = Depends(principal),
                           plat: Platform = Depends(platform)) -> ContractSummary:
     who.require("admin")
@@ -100,7 +100,7 @@ async def settle(contract_id: str, period: SettleIn, response: Response,
 
 
 @router.post("/outcomes/preview")
-async def preview_contract(body: ContractDocument,
+async def preview_contract(body: ContractIn,
                            who: Principal = Depends(principal)) -> OutcomePreview:
     """The contract's model, and every reporting period's outcome from its inline actuals."""
     who.require("read")

@@ -22,7 +22,7 @@ from monetiot.web.schemas.plans import (
     PeriodUsage,
     Plan,
     PlanApplied,
-    PlanDocument,
+    PlanIn,
     PlanList,
     PlanPreview,
 )
@@ -32,7 +32,7 @@ router = ApiRouter()
 @router.put("/plans/{plan_id}", status_code=201, responses={
     200: {"description": "The latest version says the same: nothing new was stored",
           "content": {"application/json": {"schema": schema_ref(PlanApplied)}}}})
-async def put_plan(plan_id: str, body: PlanDocument, response: Response,
+async def put_plan(plan_id: str, body: PlanIn, response: Response,
                    who: Principal = Depends(principal),
                    plat: Platform = Depends(platform)) -> PlanApplied:
     """Apply a plan document: 201 with the new version, or 200 when the latest one is the same."""

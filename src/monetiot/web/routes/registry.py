@@ -25,9 +25,9 @@ from monetiot.web.schemas.fleet import (
     DeviceList,
     DeviceProfile,
     DeviceProfileList,
-    DeviceProfileSpec,
     NewApiKey,
     NewDevice,
+    ProfileIn,
 )
 
 router = ApiRouter()
@@ -87,7 +87,7 @@ def get_customer(customer_id: str, who: Principal = Depends(principal),
 
 
 @router.put("/device-profiles/{profile_id}")
-def put_profile(profile_id: str, body: DeviceProfileSpec, who: Principal = Depends(principal),
+def put_profile(profile_id: str, body: ProfileIn, who: Principal = Depends(principal),
                 plat: Platform = Depends(platform)) -> DeviceProfile:
     who.require("admin")
     with plat.uow() as uow:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from monetiot.web.schemas.base import JsonObject, Paged, Response, Timestamp
 
@@ -22,6 +22,41 @@ class EventIn(BaseModel):
                                                  "credentials imply it)")
     data: dict[str, Any] = Field(default_factory=dict, description=(
         "Properties; numbers keep their exact digits (send text or JSON numbers)"))
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 event in structured JSON mode (`application/cloudevents+json`; a batch
+    is an array of them). `source` ends with the device id; `data` holds the properties."""
+
+    model_config = ConfigDict(extra="allow")
+
+    specversion: Literal["1.0"]
+    id: str
+    source: str
+    type: str
+    time: str | None = None
+    datacontenttype: str | None = None
+    data: dict[str, Any] | None = None
+
+
+class SenMLRecord(BaseModel):
+    """A SenML record (RFC 8428, `application/senml+json`; a pack is an array of them)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    bn: str | None = Field(None, description="Base name")
+    bt: float | None = Field(None, description="Base time (read exactly)")
+    bu: str | None = None
+    bv: float | None = None
+    n: str | None = Field(None, description="Name")
+    u: str | None = Field(None, description="Unit")
+    v: float | None = Field(None, description="Numeric value (read exactly)")
+    vs: str | None = None
+    vb: bool | None = None
+    vd: str | None = None
+    s: float | None = None
+    t: float | None = Field(None, description="Time (read exactly)")
+    ut: float | None = None
 
 
 class RecordResult(Response):

@@ -130,7 +130,7 @@ class Assignment(Response):
     from_ms: int
 
 
-class DeviceProfileSpec(Document):
+class ProfileIn(Document):
     """A vendor's JSON mapped onto a monetiot event (docs/ingest.md); checked by the profile
     parser, whose errors name `profile.<field>`."""
 

@@ -17,7 +17,7 @@ from monetiot.web.schemas.base import (
 )
 
 
-class ContractDocument(Document):
+class ContractIn(Document):
     """An outcome contract (docs/outcomes.md): IPMVP baseline and shared savings, guaranteed
     savings, or SLA availability credits. The contract parser names the field at fault."""
 

@@ -16,7 +16,7 @@ from monetiot.web.schemas.base import (
 )
 
 
-class PlanDocument(Document):
+class PlanIn(Document):
     """A plan in the pricing language (docs/plans.md); the plan parser checks every part and
     names the field at fault. Money and quantities: decimal text or exact JSON numbers."""
 
