@@ -125,7 +125,7 @@ def test_the_worked_example_is_billed_with_the_figures_of_its_preview(world: Wor
         same_figures(line, preview, period)
         assert line["invoice_end"] == ms(f"{end}T00:00Z")  # on the invoice of its month
     assert lines[0]["description"] == (
-        "Shared savings Sunfield office heating retrofit 2026-01-01 to 2026-02-01: 2340 kWh "
+        "Shared savings Sunfield office heating retrofit 1 Jan 2026 – 31 Jan 2026: 2340 kWh "
         "saved, 50 % at 0.1845 EUR/kWh")
     assert (lines[0]["quantity"], lines[0]["unit_price"]) == ("2340", "0.09225")
     assert lines[2]["quantity"] is None  # capped: not quantity x unit price

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from monetiot.domain.clock import iso_from_ms
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.fleet import check_id
 from monetiot.domain.money import round_money
@@ -61,7 +62,8 @@ def create_booking(uow: UnitOfWork, now_ms: int, tenant: str, doc: Row) -> Row:
         store.insert_booking(uow.conn, row)
     except store.Clash as clash:
         other = clash.other
-        when = "" if other is None else f" ({other['start_ms']} to {other['end_ms']})"
+        when = "" if other is None else (f" ({iso_from_ms(other['start_ms'])} to "
+                                         f"{iso_from_ms(other['end_ms'])})")
         raise Conflict(f"asset {asset.id!r} is already booked for part of that time{when}",
                        field="start") from None
     uow.commit()
