@@ -102,3 +102,17 @@ def test_every_list_takes_limit_and_cursor_and_answers_next_cursor(
         assert params["limit"]["schema"]["maximum"] == 1000, path
         assert "cursor" in params, path
     assert lists >= 20
+
+
+def test_the_ingest_answer_is_what_its_schema_says(sqlite_platform: Platform) -> None:
+    """POST /v1/events answers its plain dict (the hot path skips validation): check it."""
+    from monetiot.services.access import create_tenant
+    from monetiot.web.schemas.events import IngestResult
+
+    with sqlite_platform.uow() as uow:
+        key = create_tenant(uow, sqlite_platform.clock.now_ms(), "acme", "Acme").key
+    client = TestClient(create_app(sqlite_platform))
+    answer = client.post("/v1/events", headers={"Authorization": f"Bearer {key}"}, json=[
+        {"id": "e1", "type": "x", "time": "2026-11-24T11:00:00Z", "device": "ghost"}])
+    assert answer.status_code == 422
+    assert IngestResult.model_validate(answer.json()).results[0].quarantine_id

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from monetiot.bootstrap import Platform
 from monetiot.domain.errors import InvalidInput
@@ -49,14 +50,14 @@ def _payload_content(required: bool) -> dict[str, object]:
     }}}
 
 
-@router.post("/events", openapi_extra=_payload_content(required=True), responses={
+@router.post("/events", response_model=IngestResult,
+             openapi_extra=_payload_content(required=True), responses={
     422: {"description": "Every record was rejected (results say why), or the request was "
                          "invalid (problem+json)",
           "content": {"application/json": {"schema": schema_ref(IngestResult)},
                       "application/problem+json": {"schema": schema_ref(Problem)}}}})
-async def post_events(request: Request, response: Response,
-                      who: Principal = Depends(principal),
-                      plat: Platform = Depends(platform)) -> IngestResult:
+async def post_events(request: Request, who: Principal = Depends(principal),
+                      plat: Platform = Depends(platform)) -> JSONResponse:
     """A batch in any supported format (by Content-Type); one result per record, answered only
     after the batch is committed: 200 when anything was accepted or a duplicate, 422 when every
     record was rejected."""
@@ -69,13 +70,16 @@ async def post_events(request: Request, response: Response,
                       received_ms=plat.clock.now_ms(), source="http", device=who.device)
     from starlette.concurrency import run_in_threadpool
 
-    def work() -> IngestResult:
+    def work() -> JSONResponse:
         with plat.uow() as uow:
             (result,) = ingest(uow, plat.settings, [payload])
         summary = result.summary()
         ok = summary["rejected"] < len(result.records) or not result.records
-        response.status_code = 200 if ok else 422
-        return IngestResult.of(summary | {"results": [r.as_dict() for r in result.records]})
+        # The hot path answers its plain dict (ints and text, the shape of IngestResult by
+        # construction, which the ingest tests check): validating 1,000 results would cost
+        # about 5 ms a batch.
+        return JSONResponse(summary | {"results": [r.as_dict() for r in result.records]},
+                            200 if ok else 422)
 
     return await run_in_threadpool(work)
 
