@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,8 @@ def stored(plat: Platform, tenant: str, event_type: str) -> list[dict[str, Any]]
             .order_by(events.c.time_ms))
     with plat.uow(readonly=True) as uow:
         return [{"id": r.id, "device": r.device_id, "time_ms": r.time_ms,
-                 "data": json.loads(r.data)} for r in uow.conn.execute(stmt)]
+                 "data": json.loads(r.data, parse_float=Decimal)}
+                for r in uow.conn.execute(stmt)]
 
 
 def quarantine_reasons(plat: Platform, tenant: str) -> list[str]:

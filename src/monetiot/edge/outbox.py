@@ -147,8 +147,11 @@ class Outbox:
             ids: list[str] = []
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                count, size = self._make_room(readings, count, size)
+                if self.when_full == "refuse":
+                    self._check_fits(readings, count, size)
                 for r in readings:
+                    if self.when_full == "drop_oldest":
+                        count, size = self._make_room(r.size, count, size)
                     seq = self._conn.execute(
                         "INSERT INTO readings (id, device, type, time_us, data, encoding, size) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -163,25 +166,30 @@ class Outbox:
             self._count, self._bytes = count, size
             return ids
 
-    def _make_room(self, readings: Sequence[NewReading], count: int,
-                   size: int) -> tuple[int, int]:
-        need_count = count + len(readings) - (self.max_records or count + len(readings))
-        need_bytes = size + sum(r.size for r in readings) - (self.max_bytes or 1 << 62)
-        if need_count <= 0 and need_bytes <= 0:
-            return count, size
-        if self.when_full == "refuse":
-            limit = (f"max_records={self.max_records}" if need_count > 0
-                     else f"max_bytes={self.max_bytes}")
+    def _check_fits(self, readings: Sequence[NewReading], count: int, size: int) -> None:
+        over_count = self.max_records is not None and count + len(readings) > self.max_records
+        over_bytes = self.max_bytes is not None and \
+            size + sum(r.size for r in readings) > self.max_bytes
+        if over_count or over_bytes:
+            limit = f"max_records={self.max_records}" if over_count \
+                else f"max_bytes={self.max_bytes}"
             raise OutboxFull(
                 f"{self.path}: outbox full ({count} readings, {size} bytes; {limit}); "
                 f"{len(readings)} reading(s) not recorded: the server has not taken the older "
                 "ones yet (is the device connected?)")
+
+    def _make_room(self, new_size: int, count: int, size: int) -> tuple[int, int]:
+        """Drop the oldest readings not in flight until one of `new_size` bytes fits."""
+        need_count = count + 1 - self.max_records if self.max_records is not None else 0
+        need_bytes = size + new_size - self.max_bytes if self.max_bytes is not None else 0
+        if need_count <= 0 and need_bytes <= 0:
+            return count, size
         dropped: list[tuple[int, str | None, str, int, int]] = []
         after = 0
         while need_count > 0 or need_bytes > 0:
             batch = self._conn.execute(
                 "SELECT seq, id, device, time_us, size FROM readings WHERE seq > ? "
-                "ORDER BY seq LIMIT 500", (after,)).fetchall()
+                "ORDER BY seq LIMIT 64", (after,)).fetchall()
             if not batch:
                 break  # everything left is in flight: exceed the limit by that much for now
             for seq, event_id, device, time_us, row_size in batch:
