@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from test_edge_support import (
     api_server,
@@ -83,6 +84,20 @@ def test_readings_rejections_and_clock_over_http(stack: ExitStack, database_url:
     (report,) = stored(plat, "acme", "edge.clock")
     assert report["device"] == "meter-1" and report["data"]["method"] == "http-date"
     assert abs(report["data"]["skew_ms"] - 120_000) <= report["data"]["uncertainty_ms"] + 1000
+
+    # the server flags the device: two minutes is beyond the default limit of ten seconds
+    with plat.uow() as uow:
+        key = access.create_api_key(uow, plat.clock.now_ms(), "acme", "read", "ops").key
+    ask = lambda **params: httpx.get(f"{server.url}/v1/device-clocks", params=params,  # noqa: E731
+                                     headers={"Authorization": f"Bearer {key}"}).json()
+    (clock,) = ask()["devices"]
+    assert clock["device"] == "meter-1" and clock["flagged"] is True
+    assert clock["skew_ms"] == report["data"]["skew_ms"] and clock["method"] == "http-date"
+    assert ask(flagged="true", limit_ms=200_000) == {"limit_ms": 200_000, "devices": []}
+    seed(plat, "bolt", ("meter-1",))  # same device id, another tenant: sees nothing of acme's
+    with plat.uow() as uow:
+        key = access.create_api_key(uow, plat.clock.now_ms(), "bolt", "read", "ops").key
+    assert ask()["devices"] == []
 
 
 @pytest.mark.integration
