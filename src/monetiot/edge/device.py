@@ -35,7 +35,7 @@ from monetiot.edge.clock import ClockSample, ClockWatch
 from monetiot.edge.http_link import HttpLink
 from monetiot.edge.mqtt_link import MqttLink
 from monetiot.edge.outbox import EdgeError, NewReading, Outbox
-from monetiot.edge.sender import Backoff, Sender
+from monetiot.edge.sender import Backoff, Sender, log
 from monetiot.edge.values import MAX_ID, MAX_TYPE, ReadingError, check_data, check_text, time_us
 from monetiot.edge.values import to_json as json_text
 
@@ -117,12 +117,8 @@ class Device:
         limits = [n // 4 for n in (max_records,) if n is not None]
         round_size = max(1, min([batch_size * 10, *limits]))
         rng = random.Random(seed)
-        watch = ClockWatch()
-        sender_ref: list[Sender] = []
-
-        def on_clock(sample: ClockSample) -> None:
-            sender_ref[0].on_clock(sample)
-
+        self._watch = ClockWatch()
+        on_clock = self._on_clock
         link: MqttLink | HttpLink
         if scheme.startswith("mqtt"):
             if api_key:
@@ -141,9 +137,7 @@ class Device:
         self._sender = Sender(
             self.outbox, link, device=device, batch_size=batch_size, round_size=round_size,
             backoff=Backoff(backoff[0], backoff[1], rng), ack_timeout_s=ack_timeout,
-            clock_check_s=clock_check_s, now_us=self._now_us, watch=watch)
-        sender_ref.append(self._sender)
-        self._watch = watch
+            clock_check_s=clock_check_s)
         self._closed = False
         self._sender.start()
 
@@ -181,6 +175,14 @@ class Device:
         at = time_us(r.time) if r.time is not None else self._next_us()
         return NewReading(device=device, type=kind, time_us=at, data=json_text(data),
                           encoding=self.encoding, id=event_id)
+
+    def _on_clock(self, sample: ClockSample) -> None:
+        """A skew sample from the link (sender thread): queue an `edge.clock` report if news."""
+        now = self._now_us()
+        if self._watch.consider(sample, now):
+            self.outbox.add_report("clock", self.device, now, sample.report())
+            log.info("clock skew %+d ms (+-%d ms, %s)", sample.skew_ms, sample.uncertainty_ms,
+                     sample.method)
 
     def _now_us(self) -> int:
         return self._clock() // 1000

@@ -23,12 +23,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from monetiot.edge import wire
-from monetiot.edge.clock import ClockSample, ClockWatch
 from monetiot.edge.mqtt_link import LinkError
 from monetiot.edge.outbox import Outbox, Row
 
@@ -80,27 +78,18 @@ class SenderState:
 
 class Sender(threading.Thread):
     def __init__(self, outbox: Outbox, link: Link, *, device: str, batch_size: int,
-                 round_size: int, backoff: Backoff, ack_timeout_s: float, clock_check_s: float,
-                 now_us: Callable[[], int], watch: ClockWatch) -> None:
+                 round_size: int, backoff: Backoff, ack_timeout_s: float,
+                 clock_check_s: float) -> None:
         super().__init__(name=f"monetiot-edge-{device}", daemon=True)
         self.outbox, self.link, self.device = outbox, link, device
         self.batch_size, self.round_size = batch_size, round_size
         self.backoff, self.ack_timeout_s, self.clock_check_s = backoff, ack_timeout_s, clock_check_s
-        self.now_us, self.watch = now_us, watch
         self.state = SenderState()
         self.wake = threading.Event()
         self.stop = threading.Event()
         self._clock_due = 0.0
         self._refused_until: dict[str, float] = {}
         self._refusals: dict[str, Backoff] = {}
-
-    def on_clock(self, sample: ClockSample) -> None:
-        """A clock sample from the link: queue an `edge.clock` report when it is news."""
-        now = self.now_us()
-        if self.watch.consider(sample, now):
-            self.outbox.add_report("clock", self.device, now, sample.report())
-            log.info("clock skew %+d ms (+-%d ms, %s)", sample.skew_ms, sample.uncertainty_ms,
-                     sample.method)
 
     def run(self) -> None:
         try:

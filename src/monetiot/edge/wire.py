@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from monetiot.edge import senml
 from monetiot.edge.outbox import Row
-from monetiot.edge.values import from_json, rfc3339
+from monetiot.edge.values import Value, from_json, rfc3339
 
 JSON = "json"
 SENML_CBOR = "senml+cbor"
@@ -62,9 +63,9 @@ def messages(rows: Sequence[Row], batch_size: int) -> list[Message]:
 
 def _message(device: str, encoding: str, rows: list[Row]) -> Message:
     if encoding == SENML_CBOR:
-        readings = [(r.time_us, from_json(r.data)) for r in rows]
-        pack, _ = senml.pack(device, readings)  # type: ignore[arg-type]
-        counts = tuple(len(fields) for _, fields in readings)  # type: ignore[arg-type]
+        readings = [(r.time_us, cast(dict[str, Value], from_json(r.data))) for r in rows]
+        pack, _ = senml.pack(device, readings)
+        counts = tuple(len(fields) for _, fields in readings)
         return Message(device, encoding, pack, tuple(rows), counts)
     text = "[" + ",".join(event_json(r) for r in rows) + "]"
     return Message(device, JSON, text.encode(), tuple(rows), (1,) * len(rows))
