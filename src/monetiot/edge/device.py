@@ -109,9 +109,15 @@ class Device:
         if scheme not in DEFAULT_PORTS or not parts.hostname:
             raise ValueError(f"url: mqtt://, mqtts://, http:// or https:// with a host, "
                              f"not {url!r}")
+        if scheme.startswith("mqtt") and api_key:
+            raise ValueError("api_key: MQTT authenticates with the device's password; an API "
+                             "key is for HTTP")
+        if scheme.startswith("http") and not password and not api_key:
+            raise ValueError("password or api_key: HTTP needs credentials")
         secure = scheme in ("mqtts", "https")
         tls = _tls(secure, ca_file, cert_file, key_file, ssl_context)
         port = parts.port or DEFAULT_PORTS[scheme]
+        # everything checked: only now take the outbox (and its lock)
         self.outbox = Outbox(outbox, max_records=max_records, max_bytes=max_bytes,
                              when_full=when_full)
         limits = [n // 4 for n in (max_records,) if n is not None]
@@ -121,16 +127,11 @@ class Device:
         on_clock = self._on_clock
         link: MqttLink | HttpLink
         if scheme.startswith("mqtt"):
-            if api_key:
-                raise ValueError("api_key: MQTT authenticates with the device's password; an "
-                                 "API key is for HTTP")
             link = MqttLink(host=parts.hostname, port=port, tls=tls, tenant=tenant,
                             device=device, password=password, prefix=prefix.strip("/"),
                             client_id=client_id or f"monetiot-edge-{tenant}-{device}",
                             now_us=self._now_us, on_clock=on_clock)
         else:
-            if not password and not api_key:
-                raise ValueError("password or api_key: HTTP needs credentials")
             link = HttpLink(host=parts.hostname, port=port, path=parts.path, tls=tls,
                             tenant=tenant, device=device, password=password, api_key=api_key,
                             now_us=self._now_us, on_clock=on_clock)
