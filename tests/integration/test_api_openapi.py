@@ -18,6 +18,7 @@ from monetiot.bootstrap import Platform
 from monetiot.web.app import create_app
 
 FILES = {"application/pdf", "text/csv"}
+DURATIONS = {"in_use_ms", "idle_ms", "skew_ms", "uncertainty_ms", "limit_ms"}  # not times
 # Answers that hold a list but are one object, each bounded by what it describes (docs/api.md).
 NOT_LISTS = {
     "/v1/usage",  # windows of the range asked for
@@ -78,7 +79,7 @@ def test_money_is_text_and_times_are_rfc3339_in_every_answer_schema(
     assert not numbers, numbers  # no JSON number anywhere in what the API answers
     untimed = [f"{name}.{field}" for name, schema in schemas.items()
                for field in schema.get("properties", {})
-               if field.endswith("_ms") and field not in ("in_use_ms", "idle_ms")
+               if field.endswith("_ms") and field not in DURATIONS
                and field[:-3] not in schema["properties"] and not (
                    field == "paid_ms" and "paid_at" in schema["properties"])]
     assert not untimed, untimed  # every epoch-ms time has its RFC 3339 twin

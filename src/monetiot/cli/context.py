@@ -69,7 +69,7 @@ def print_json(value: Any) -> None:
 
 T = TypeVar("T")
 Zone = str | Callable[[dict[str, Any]], str]
-DURATIONS = frozenset({"in_use_ms", "idle_ms"})
+DURATIONS = frozenset({"in_use_ms", "idle_ms", "skew_ms", "uncertainty_ms", "limit_ms"})
 
 
 def cell(row: dict[str, Any], column: str, tz: str) -> str:

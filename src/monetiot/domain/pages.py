@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -77,3 +77,20 @@ def decode_cursor(list_name: str, cursor: str, arity: int) -> tuple[Key, ...]:
 def bad_cursor(list_name: str) -> InvalidInput:
     return InvalidInput(f"not a cursor of this list ({list_name}); pass back `next_cursor` "
                         "exactly as a page of it gave it", field="cursor")
+
+
+def page_of(items: Sequence[T], list_name: str, key: Callable[[T], Key],
+            page: PageRequest | None) -> Page[T]:
+    """A page of a list computed in memory (bounded, e.g. one item per device), in the order
+    of `key`, which must be unique: the same cursors as a list read with `store.pages`."""
+    ordered = sorted(items, key=key)
+    if page is not None and page.cursor:
+        (after,) = decode_cursor(list_name, page.cursor, 1)
+        if not all(type(key(item)) is type(after) for item in ordered[:1]):
+            raise bad_cursor(list_name)
+        ordered = [item for item in ordered if key(item) > after]  # type: ignore[operator]
+    limit = None if page is None else page.limit
+    if limit is None or len(ordered) <= limit:
+        return Page(ordered)
+    kept = ordered[:limit]
+    return Page(kept, encode_cursor(list_name, [key(kept[-1])]))

@@ -150,3 +150,20 @@ class DeviceProfile(Response):
 
 class DeviceProfileList(Paged):
     device_profiles: list[DeviceProfile]
+
+
+class DeviceClock(Response):
+    device: str
+    skew_ms: int | None = Field(description="Device time minus server time, in milliseconds "
+                                            "(a duration); null when the report was unreadable")
+    uncertainty_ms: int | None = Field(description="A duration in milliseconds")
+    method: str | None
+    reported: Timestamp = Field(description="When the server received the report")
+    flagged: bool = Field(description="Off by more than `limit_ms` beyond the uncertainty")
+
+
+class DeviceClockList(Paged):
+    """By device id."""
+
+    limit_ms: int
+    devices: list[DeviceClock]
