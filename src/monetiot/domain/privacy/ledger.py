@@ -79,10 +79,10 @@ class BudgetExceeded(Conflict):
         budget = balance.budget
         over = "epsilon" if cost.epsilon > balance.remaining_epsilon else "delta"
         super().__init__(
-            f"the privacy budget of {budget.scope} (epsilon {budget.epsilon}, delta "
-            f"{budget.delta}) does not cover this release (epsilon {cost.epsilon}, delta "
-            f"{cost.delta}): left epsilon {balance.remaining_epsilon}, delta "
-            f"{balance.remaining_delta}", field=over)
+            f"the privacy budget of {budget.scope} (epsilon {_text(budget.epsilon)}, delta "
+            f"{_text(budget.delta)}) does not cover this release (epsilon {_text(cost.epsilon)}, "
+            f"delta {_text(cost.delta)}): left epsilon {_text(balance.remaining_epsilon)}, "
+            f"delta {_text(balance.remaining_delta)}", field=over)
         self.scope = budget.scope
         self.remaining_epsilon = balance.remaining_epsilon
         self.remaining_delta = balance.remaining_delta
@@ -173,3 +173,7 @@ def _not_negative(value: Decimal, name: str, what: str = "a privacy cost") -> No
         raise InvalidInput(f"{what} must be an exact finite decimal, got {value!r}", field=name)
     if value < 0:
         raise InvalidInput(f"{what} must not be negative, got {value}", field=name)
+
+
+def _text(value: Decimal) -> str:
+    return format(value, "f")
