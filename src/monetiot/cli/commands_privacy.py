@@ -84,7 +84,7 @@ def anonymize_command(
                      f"{achieved['l_entropy']:.4g}, t {achieved['t']} "
                      f"({achieved['t_distance'] or 'equal'} distance)")
     lines.append(f"searched:        {result.evaluated_nodes:,} nodes evaluated, "
-                 f"{result.pruned_nodes:,} pruned")
+                 f"{result.pruned_nodes:,} never evaluated ({result.strategy}, exact)")
     if out is not None:
         lines.append(f"written:         {out} ({len(result.rows):,} records)")
     typer.echo("\n".join(lines))

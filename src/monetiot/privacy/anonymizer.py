@@ -43,6 +43,7 @@ class Anonymization:
     rows: tuple[tuple[str, ...], ...]
     evaluated_nodes: int
     pruned_nodes: int
+    strategy: str  # the search pass that settled the optimum: "top-down" or "bottom-up"
     t_distance: str | None  # "equal" or "ordered" when t-closeness applies
 
     @property
@@ -91,7 +92,7 @@ def anonymize_prepared(prepared: PreparedTable) -> Anonymization:
         t_distance = "ordered" if prepared.models.ordered else "equal"
     return Anonymization(prepared.policy, node, checked, prepared.table.header,
                          tuple(release(prepared, node)), outcome.evaluated, outcome.pruned,
-                         t_distance)
+                         outcome.strategy, t_distance)
 
 
 def _unsatisfiable(prepared: PreparedTable) -> InvalidInput:

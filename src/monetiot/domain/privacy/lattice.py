@@ -53,6 +53,12 @@ class Lattice:
         for layer in self.layers():
             yield from layer
 
+    def generalisations(self, node: Node) -> Iterator[Node]:
+        """The direct generalisations of `node`: one attribute one level higher."""
+        for i, level in enumerate(node):
+            if level < self.heights[i]:
+                yield (*node[:i], level + 1, *node[i + 1:])
+
     @staticmethod
     def parents(node: Node) -> Iterator[tuple[int, Node]]:
         """The direct specialisations of `node`: one attribute one level lower."""

@@ -79,6 +79,19 @@ class PrivacyPolicy:
     def has_sensitive_models(self) -> bool:
         return self.l_distinct is not None or self.l_entropy is not None or self.t is not None
 
+    @property
+    def monotone(self) -> bool:
+        """Whether every generalisation of a valid transformation is valid.
+
+        Merging classes that all pass gives a class that passes, for every model: sizes add,
+        distinct values unite, entropy is concave (H of a mixture >= the least H mixed) and the
+        EMD to a fixed distribution is convex (EMD of a mixture <= the largest EMD mixed). So
+        without suppression validity is monotone. With suppression it stays monotone for k and
+        distinct-l, because a merged class fails only if every part failed (its records were
+        suppressed before too); entropy-l and t-closeness can fail a merged class with a passing
+        part, so with suppression they are not monotone."""
+        return self.suppression == 0 or (self.l_entropy is None and self.t is None)
+
     def max_suppressed(self, rows: int) -> int:
         """How many of `rows` records may be suppressed: floor(suppression x rows)."""
         return math.floor(self.suppression * rows)
