@@ -22,7 +22,6 @@ from monetiot.domain.privacy import (
 )
 from monetiot.privacy.differential import mechanism_cost, release_statistic, statistic_cost
 
-
 # kWh per hour of three households; "flat-9" sends far more records than the others.
 RECORDS = [OwnerRecord("house-1", Decimal("0.8"), "night"),
            OwnerRecord("house-1", Decimal("1.2"), "day"),

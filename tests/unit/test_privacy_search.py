@@ -26,7 +26,6 @@ from monetiot.privacy.figures import NodeFigures
 from monetiot.privacy.reader import read_hierarchies, read_table
 from monetiot.privacy.search import evaluate_all, search
 
-
 SETTINGS = settings(max_examples=120, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
