@@ -36,8 +36,8 @@ def figures(prepared: PreparedTable, encoding: Encoding, state: State, node: Nod
     sizes = counts if encoding.sensitive_values == 1 else np.add.reduceat(counts, starts)
     fail = failing(prepared, encoding, state, starts, sizes)
     n = prepared.rows
-    lower_bound = int(np.dot(sizes, sizes))
-    if not fail.any():
+    lower_bound = int(np.dot(sizes, np.maximum(sizes, prepared.policy.min_class_size)))
+    if not fail.any():  # every class is at least the minimum size: the bound is the metric
         return NodeFigures(node, True, lower_bound, lower_bound, len(sizes), int(sizes.min()), 0,
                            True)
     kept = sizes[~fail]

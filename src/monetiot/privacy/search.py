@@ -17,13 +17,13 @@ incumbent for the second pass.
 
 Bottom-up, otherwise. Layers are visited from the bottom (lexicographic within a layer); each
 node is rolled up from its smallest direct specialisation in the layer before, so only two layers
-of states are held at a time. Pruning, and why it is exact: let LB(v) = sum of squared class sizes
-of v with nothing suppressed. (1) Classes only merge from a node to its generalisations, so LB
-never decreases upwards. (2) DM(w) >= LB(w) for every node, suppression or not: a kept record of
-class C counts |C|, a suppressed one counts n >= |C|. Hence for a generalisation w of v, w != v,
-rank(w) >= (LB(v), sum(v) + 1, ...), and when (LB(p), sum(w), w) already ranks above the best
-valid node found, for a parent p of w, neither w nor any generalisation of w can be the optimum:
-they are marked dead without being evaluated (a node with a dead parent is dead). Nothing else is
+of states are held at a time. Pruning, and why it is exact: let LB(v) = sum over records of
+max(|C|, m), C the record's class in v and m the policy's minimum class size. In v and in every
+generalisation w of v a record costs at least that much to DM: kept, its class has not shrunk and
+holds at least m records; suppressed, it costs n >= both. So DM(w) >= LB(v) and, w != v,
+rank(w) >= (LB(v), sum(v) + 1, ...). When (LB(p), sum(w), w) already ranks above the best valid
+node found, for a parent p of w, neither w nor any generalisation of w can be the optimum: they
+are marked dead without being evaluated (a node with a dead parent is dead). Nothing else is
 assumed: not the monotonicity of the models with suppression (entropy-l and t-closeness lack it)
 nor of DM with suppression (it lacks it). The optimum is never pruned: a pruned node ranks
 strictly above a valid node, the optimum never does. `tests/unit/test_privacy_search.py`

@@ -8,9 +8,11 @@ engine re-evaluates its optimum here before it releases anything.
 - A class is suppressed when it is smaller than the policy's minimum class size or fails a
   model on the sensitive attribute (`ClassModels.holds`); the node is valid when the
   suppressed records are at most floor(suppression x n).
-- Discernibility = sum of squared sizes of the kept classes + n for every suppressed record;
-  its lower bound (every class kept) never decreases from a node to its generalisations and
-  never exceeds the discernibility of the node or of any generalisation of it.
+- Discernibility = sum of squared sizes of the kept classes + n for every suppressed record.
+  Its lower bound counts every record max(|class|, m), m the minimum class size: in the node or
+  in any generalisation of it a record costs at least that (kept: its class has not shrunk and
+  holds at least m records; suppressed: n, which is at least both). The bound never decreases
+  from a node to its generalisations.
 - The released table keeps the columns and order of the input, generalises the
   quasi-identifiers, leaves the other columns as they are and leaves out suppressed records.
 """
@@ -81,7 +83,8 @@ def evaluate(prepared: PreparedTable, node: Node) -> NodeEvaluation:
         node=node,
         valid=suppressed <= prepared.max_suppressed,
         discernibility=sum(s * s for s in sizes) + suppressed * n,
-        lower_bound=sum(sum(h.values()) ** 2 for h in classes.values()),
+        lower_bound=sum(size * max(size, prepared.policy.min_class_size)
+                        for size in (sum(h.values()) for h in classes.values())),
         classes=len(kept),
         min_class_size=min(sizes, default=0),
         suppressed_rows=suppressed)
