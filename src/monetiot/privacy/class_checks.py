@@ -54,17 +54,18 @@ def failing(prepared: PreparedTable, encoding: Encoding, state: State, starts: A
         margin = float(models.t) - distance
         fail |= margin < -BAND
         ambiguous |= np.abs(margin) <= BAND
-    for c in np.flatnonzero(ambiguous & ~fail):
-        fail[c] = not _exact(encoding, prepared, state, int(starts[c]), int(ends[c]))
+    undecided = np.flatnonzero(ambiguous & ~fail)
+    if len(undecided):
+        codes = sensitive_codes(encoding, state)
+        for c in undecided.tolist():
+            start, end = int(starts[c]), int(ends[c])
+            fail[c] = not _exact(encoding, prepared, codes[start:end], counts[start:end])
     return fail
 
 
-def _exact(encoding: Encoding, prepared: PreparedTable, state: State, start: int,
-           end: int) -> bool:
+def _exact(encoding: Encoding, prepared: PreparedTable, codes: Array, counts: Array) -> bool:
     dense = [0] * encoding.sensitive_values
-    codes = sensitive_codes(encoding, state)[start:end]
-    for code, count in zip(codes.tolist(), counts_of(encoding.layout, state)[start:end].tolist(),
-                           strict=True):
+    for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
         dense[code] += count
     return prepared.models.holds(dense, encoding.reference_counts)
 
