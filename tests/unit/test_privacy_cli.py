@@ -50,6 +50,8 @@ def test_the_readable_summary_says_the_same(tmp_path: Path) -> None:
     text = result.stdout  # type: ignore[attr-defined]
     assert "transformation:  age 1, zip 1" in text and "discernibility:  8" in text
     assert "classes:         2 (smallest 2)" in text and "suppressed rows: 0 of 4" in text
+    # 20-24/148* holds flu twice; both classes are 1/4 from the table (flu 3/4, cold 1/4)
+    assert "achieved:        distinct-l 1, entropy-l 1, t 0.25 (equal distance)" in text
 
 
 @pytest.mark.parametrize(("mechanism", "extra", "expected"), [

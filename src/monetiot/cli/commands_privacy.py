@@ -82,7 +82,7 @@ def anonymize_command(
     if achieved["l_distinct"] is not None:
         lines.append(f"achieved:        distinct-l {achieved['l_distinct']}, entropy-l "
                      f"{achieved['l_entropy']:.4g}, t {achieved['t']} "
-                     f"({achieved['t_distance'] or 'equal'} distance)")
+                     f"({achieved['t_distance']} distance)")
     lines.append(f"searched:        {result.evaluated_nodes:,} nodes evaluated, "
                  f"{result.pruned_nodes:,} never evaluated ({result.strategy}, exact)")
     if out is not None:

@@ -44,7 +44,7 @@ class Anonymization:
     evaluated_nodes: int
     pruned_nodes: int
     strategy: str  # the search pass that settled the optimum: "top-down" or "bottom-up"
-    t_distance: str | None  # "equal" or "ordered" when t-closeness applies
+    t_distance: str | None  # the EMD the achieved t is measured with (a sensitive attribute)
 
     @property
     def transformation(self) -> dict[str, int]:
@@ -88,7 +88,7 @@ def anonymize_prepared(prepared: PreparedTable) -> Anonymization:
         raise RuntimeError(f"the lattice search and the reference evaluation disagree on "
                            f"{node}: {found} != {checked}")
     t_distance = None
-    if prepared.policy.t is not None:
+    if prepared.reference is not None:
         t_distance = "ordered" if prepared.models.ordered else "equal"
     return Anonymization(prepared.policy, node, checked, prepared.table.header,
                          tuple(release(prepared, node)), outcome.evaluated, outcome.pruned,
