@@ -44,6 +44,7 @@ def _register() -> None:
         commands_payments,  # noqa: F401
         commands_plans,  # noqa: F401
         commands_pricing,  # noqa: F401
+        commands_privacy,  # noqa: F401
         commands_sharing,  # noqa: F401
         commands_tariffs,  # noqa: F401
         commands_users,  # noqa: F401
