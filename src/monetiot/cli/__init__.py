@@ -30,6 +30,9 @@ def fail(message: str) -> None:
 
 
 def _register() -> None:
+    from monetiot.currency_table import install as install_currencies
+
+    install_currencies()  # offline commands (previews, advise, simulate) round money too
     # Imported for their side effect of adding commands to `app`; no work happens at import.
     from monetiot.cli import (
         commands_advisor,  # noqa: F401

@@ -23,6 +23,11 @@ class InvalidInput(MonetiotError):
     """Something a user sent is malformed or breaks a rule; `field` says where."""
 
 
+class OutOfRange(InvalidInput):
+    """A number beyond what monetiot accepts or bills (docs/limits.md): too large or too
+    precise, sent by a user or computed from what was sent; `field` says where."""
+
+
 class NotFound(MonetiotError):
     """The named thing does not exist for this tenant."""
 
