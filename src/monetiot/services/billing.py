@@ -27,7 +27,7 @@ from monetiot.domain.billing.periods import Schedule, day_share
 from monetiot.domain.billing.subscriptions import Phase, Slice, hour_floor, slices
 from monetiot.domain.clock import iso_from_ms
 from monetiot.domain.errors import MonetiotError, NotFound
-from monetiot.domain.money import round_money
+from monetiot.domain.money import currency_code, round_money
 from monetiot.domain.plans import (
     INSTALMENT,
     MINIMUM_TRUE_UP,
@@ -426,11 +426,12 @@ def _create_invoice(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, boundar
 def invoice_pending_charges(uow: UnitOfWork, now_ms: int, tenant: str, customer: str,
                             currency: str = "EUR", *, finalize: bool = True) -> Row | None:
     """Bill a customer's pending charges now, on an invoice of their own (None: nothing due)."""
-    rows = charges.pending(uow, tenant, customer, currency.upper())
+    currency = currency_code(currency)
+    rows = charges.pending(uow, tenant, customer, currency)
     if not rows:
         return None
     invoice_id = _write_invoice(uow, now_ms, tenant, customer, None, "charges", now_ms,
-                                [charges.as_line(r) for r in rows], currency.upper(),
+                                [charges.as_line(r) for r in rows], currency,
                                 finalize=finalize)
     uow.commit()
     return get_invoice(uow, tenant, invoice_id) if invoice_id else None
