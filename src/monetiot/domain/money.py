@@ -68,7 +68,11 @@ def short_text(value: Decimal) -> str:
     """A number as an error message may quote it: never thousands of digits."""
     if not value.is_finite():
         return str(value)
-    text = format(value, "f")
+    if abs(value.adjusted()) <= 40:
+        text = format(value, "f")
+        if len(text) <= 40:
+            return text
+    text = format(value, "E")
     return text if len(text) <= 40 else format(value, ".6E")
 
 
@@ -76,7 +80,7 @@ def number_problem(value: Decimal) -> str | None:
     """Why `value` is not a number monetiot accepts, or None when it is."""
     if not value.is_finite():
         return f"{value} is not a finite number"
-    sign, digits, exponent = value.as_tuple()
+    _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     kept = list(digits)
     while len(kept) > 1 and kept[-1] == 0:  # trailing zeros are not precision

@@ -35,8 +35,8 @@ from decimal import (
     Decimal,
     DecimalException,
     DivisionByZero,
-    InvalidOperation,
     Inexact,
+    InvalidOperation,
     Overflow,
     localcontext,
 )

@@ -8,11 +8,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from monetiot.bootstrap import Platform
-from monetiot.domain.errors import InvalidInput
+from monetiot.domain.errors import InvalidInput, TooLarge, UnsupportedFormat
 from monetiot.domain.jsonexact import loads
+from monetiot.ingest.formats import CONTENT_TYPES, TOO_DEEP, UNSUPPORTED_MEDIA_TYPE
+from monetiot.ingest.formats.cloudevents import is_binary_mode, structured_from_binary
+from monetiot.ingest.formats.common import Problem
 from monetiot.services import quarantine
 from monetiot.services.access import Principal
-from monetiot.services.ingest import Payload, ingest
+from monetiot.services.ingest import Payload, RecordResult, ingest
 from monetiot.store import eventlog
 from monetiot.web.deps import platform, principal
 from monetiot.web.responses import parse_time, respond
@@ -26,12 +29,24 @@ EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 @router.post("/events")
 async def post_events(request: Request, who: Principal = Depends(principal),
                       plat: Platform = Depends(platform)) -> JSONResponse:
-    """A batch in any supported format; one result per record. 2xx only after the commit."""
+    """A batch in any supported format (a CloudEvent in HTTP binary mode too); one result per
+    record. 2xx only after the commit. A payload refused as a whole for its media type (415)
+    or its nesting (422) is answered with problem+json naming its quarantine entry; a body
+    over MAX_BODY is 413 and is not kept."""
     who.require("ingest")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:  # refused before it is read
+        raise TooLarge(f"body larger than {MAX_BODY} bytes; split the batch", field="body")
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise InvalidInput(f"body larger than {MAX_BODY} bytes; split the batch", field="body")
+        raise TooLarge(f"body larger than {MAX_BODY} bytes; split the batch", field="body")
     content_type = request.headers.get("content-type", "application/json")
+    if is_binary_mode(request.headers, content_type):
+        try:
+            body = structured_from_binary(request.headers, content_type, body)
+            content_type = CONTENT_TYPES["cloudevents"]
+        except Problem:
+            pass  # too deep to read: refused below as the payload it is
     payload = Payload(tenant=who.tenant, content_type=content_type, body=body,
                       received_ms=plat.clock.now_ms(), source="http", device=who.device)
     from starlette.concurrency import run_in_threadpool
@@ -39,11 +54,29 @@ async def post_events(request: Request, who: Principal = Depends(principal),
     def work() -> JSONResponse:
         with plat.uow() as uow:
             (result,) = ingest(uow, plat.settings, [payload])
+        _refused_whole(result.records)
         summary = result.summary()
         status = 200 if summary["rejected"] < len(result.records) or not result.records else 422
         return respond(summary | {"results": [r.as_dict() for r in result.records]}, status)
 
     return await run_in_threadpool(work)
+
+
+def _refused_whole(records: list[RecordResult]) -> None:
+    """A payload rejected for what it is (its media type, its nesting) is a problem+json."""
+    codes = {r.code for r in records}
+    if not records or len(codes) != 1 or any(r.status != "rejected" for r in records):
+        return
+    code = codes.pop()
+    kind: type[InvalidInput] | None = {UNSUPPORTED_MEDIA_TYPE: UnsupportedFormat,
+                                       TOO_DEEP: InvalidInput}.get(code or "")
+    if kind is None:
+        return
+    error = kind(records[0].reason or "refused",
+                 field="content-type" if kind is UnsupportedFormat else "body")
+    error.extra = {"quarantine_id": records[0].quarantine_id,
+                   "results": [r.as_dict() for r in records]}
+    raise error
 
 
 @router.get("/events")
