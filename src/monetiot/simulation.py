@@ -242,9 +242,11 @@ def _ingest(plat: Platform, now: int, due: list[tuple[int, int, Doc]]) -> None:
     with plat.uow() as uow:
         (result,) = ingest(uow, plat.settings, [Payload(TENANT, "application/json", body, now,
                                                         source="simulation")])
-    for (_, i, _), record in zip(due, result.records, strict=True):
-        if record.status == "rejected":  # quarantined, as ingest does: the scenario is refused
-            raise InvalidInput(record.reason or "rejected", field=f"usage[{i}]")
+    if len(result.records) != len(due):  # the batch was refused whole
+        raise InvalidInput(result.records[0].reason or "rejected", field="usage")
+    for (_, i, _), outcome in zip(due, result.records, strict=True):
+        if outcome.status == "rejected":  # quarantined, as ingest does: the scenario is refused
+            raise InvalidInput(outcome.reason or "rejected", field=f"usage[{i}]")
 
 
 def _apply(plat: Platform, now: int, change: Doc, index: int) -> None:

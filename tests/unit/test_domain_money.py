@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
-
-from fractions import Fraction
 
 from monetiot.domain.errors import InvalidInput, OutOfRange
 from monetiot.domain.money import (

@@ -114,7 +114,11 @@ def check_amount(amount: Decimal | Fraction, field: str | None = None,
     """Refuse an amount of money at or beyond `MAX_AMOUNT` (a computed line or total)."""
     if isinstance(amount, Decimal) and not amount.is_finite():
         raise OutOfRange(f"the {what} is not a finite number", field=field)
-    if abs(amount) >= MAX_AMOUNT:
+    if isinstance(amount, Decimal):  # by its exponent: 1E+10000000 is never written out
+        too_large = bool(amount) and amount.adjusted() >= MAX_INTEGER_DIGITS
+    else:
+        too_large = abs(amount) >= 10**MAX_INTEGER_DIGITS
+    if too_large:
         shown = short_text(amount if isinstance(amount, Decimal) else fraction_decimal(amount))
         raise OutOfRange(
             f"the {what} {shown} is beyond the largest amount monetiot bills (below 10^"

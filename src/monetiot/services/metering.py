@@ -133,6 +133,12 @@ def apply(uow: UnitOfWork, tenant: str, rec: Recording) -> None:
     store.add_presence(uow.conn, rec.presence)
 
 
+def reintegrate(uow: UnitOfWork, tenant: str, meter: Meter,
+                touched: Sequence[Attributed]) -> None:
+    """Recompute a TIME_WEIGHTED_SUM meter around these events (after a void)."""
+    _reintegrate(uow, tenant, meter, touched)
+
+
 def _reintegrate(uow: UnitOfWork, tenant: str, meter: Meter,
                  accepted: Sequence[Attributed]) -> None:
     """Recompute the hourly integrals of every series (device, group) this batch touched.
@@ -155,6 +161,10 @@ def _reintegrate(uow: UnitOfWork, tenant: str, meter: Meter,
         following = series.neighbour(end - 1, before=False)
         readings = [in_force] if in_force else []
         readings += series.between(first_bucket, end - 1)
+        if not readings:  # its only reading was voided: the series holds nothing here now
+            store.replace_integrals(uow.conn, tenant, meter.id, device, group, first_bucket,
+                                    end - HOUR_MS, {}, {}, {})
+            continue
         until = end if following is not None else readings[-1].time_ms
         integrals = integrate(readings, first_bucket, until)
         latest: dict[tuple[str, int], tuple[int, Decimal]] = {}

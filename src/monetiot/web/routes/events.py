@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -13,11 +13,11 @@ from monetiot.domain.jsonexact import loads
 from monetiot.ingest.formats import CONTENT_TYPES, TOO_DEEP, UNSUPPORTED_MEDIA_TYPE
 from monetiot.ingest.formats.cloudevents import is_binary_mode, structured_from_binary
 from monetiot.ingest.formats.common import Problem
-from monetiot.services import quarantine
+from monetiot.services import event_voids, quarantine
 from monetiot.services.access import Principal
 from monetiot.services.ingest import Payload, RecordResult, ingest
 from monetiot.store import eventlog
-from monetiot.web.deps import platform, principal
+from monetiot.web.deps import exact_body, platform, principal
 from monetiot.web.responses import parse_time, respond
 
 router = APIRouter(prefix="/v1")
@@ -90,10 +90,27 @@ def list_events(device: str | None = None, customer: str | None = None,
         rows = eventlog.list_events(uow.conn, who.tenant, device_id=device, customer_id=customer,
                                     start_ms=parse_time(start, "start"),
                                     end_ms=parse_time(end, "end"), limit=min(limit, 1000))
+        voids = eventlog.voids_of(uow.conn, who.tenant,
+                                  [r["id"] for r in rows if r["voided_ms"] is not None])
     return respond({"events": [
         {"id": r["id"], "type": r["type"], "time_ms": r["time_ms"],
          "received_ms": r["received_ms"], "device": r["device_id"],
-         "customer": r["customer_id"], "data": loads(r["data"])} for r in rows]})
+         "customer": r["customer_id"], "data": loads(r["data"]),
+         "voided": event_voids.void_view(voids[r["id"]]) if r["id"] in voids else None}
+        for r in rows]})
+
+
+@router.post("/events/{event_id}/void")
+def void_event(event_id: str, body: dict[str, Any] = Depends(exact_body),
+               who: Principal = Depends(principal),
+               plat: Platform = Depends(platform)) -> JSONResponse:
+    """Void an accepted event (`{"reason": "..."}`): it stops counting in usage, and it and
+    the void stay in the record (GET /v1/events shows both)."""
+    who.require("admin")
+    actor = f"api-key:{who.key_id}" if who.key_id else "api"
+    with plat.uow() as uow:
+        return respond(event_voids.void_event(uow, plat.clock.now_ms(), who.tenant, event_id,
+                                              body.get("reason"), actor))
 
 
 @router.get("/quarantine")
