@@ -99,8 +99,7 @@ def test_voiding_is_refused_twice_without_a_reason_or_without_admin(world: World
 
 
 def test_the_cli_voids_an_event(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from monetiot.cli import _register, app
-    from monetiot.cli import context
+    from monetiot.cli import _register, app, context
 
     monkeypatch.setattr(context, "_platform", world.platform)
     _register()

@@ -47,6 +47,11 @@ class Conflict(MonetiotError):
     """The request collides with existing state (a duplicate key, an overlap)."""
 
 
+class StoredOutOfRange(Conflict):
+    """A figure computed from stored data is beyond what monetiot reports: data stored before
+    the limits existed (docs/limits.md). The message says what to void."""
+
+
 class Unauthorized(MonetiotError):
     """Missing or unknown credentials."""
 

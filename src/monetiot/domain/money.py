@@ -15,6 +15,9 @@ Invariants:
 from __future__ import annotations
 
 from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
     ROUND_HALF_UP,
     Context,
     Decimal,
@@ -45,6 +48,7 @@ __all__ = [
     "round_money",
     "short_text",
     "to_decimal",
+    "total_problem",
 ]
 
 EXACT = Context(prec=1000, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
@@ -60,6 +64,13 @@ MAX_QUANTITY = Decimal(10) ** MAX_INTEGER_DIGITS
 """Every number monetiot accepts is smaller than this in size (and has at most 18 decimals)."""
 MAX_AMOUNT = MAX_QUANTITY
 """An amount of money (a line, a total, a price) is smaller than this in the major unit."""
+
+MAX_TOTAL_DIGITS = 24
+"""A usage total (a sum of accepted numbers) may pass 10^15; beyond 10^24 it can only come from
+data stored before the limits existed."""
+
+UNBOUNDED = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation])
+"""Sums of stored values, exact whatever their size: what is stored never makes a sum fail."""
 
 _ROUNDING = Context(prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Overflow])
 
@@ -99,6 +110,17 @@ def number_problem(value: Decimal) -> str | None:
 def _too_large(shown: str) -> str:
     return (f"{shown} is too large: monetiot accepts numbers below 10^{MAX_INTEGER_DIGITS} in "
             f"size (at most {MAX_INTEGER_DIGITS} digits before the decimal point)")
+
+
+def total_problem(value: Decimal) -> str | None:
+    """Why a computed total (usage of a window) cannot be reported, or None."""
+    if not value.is_finite():
+        return f"{value} is not a finite number"
+    if value and value.adjusted() >= MAX_TOTAL_DIGITS:
+        return f"{short_text(value)} is beyond 10^{MAX_TOTAL_DIGITS}"
+    if value and value.adjusted() < -40:
+        return f"{short_text(value)} is below 10^-40"
+    return None
 
 
 def check_number(value: Decimal, field: str | None) -> Decimal:
