@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -16,6 +18,8 @@ from monetiot.domain.errors import (
     Unauthorized,
     UnsupportedFormat,
 )
+
+log = logging.getLogger(__name__)
 
 _STATUS: list[tuple[type[MonetiotError], int, str]] = [  # the first that matches answers
     (TooLarge, 413, "content too large"),
@@ -47,6 +51,15 @@ def install(app: FastAPI) -> None:
             if isinstance(exc, kind):
                 return problem(status, title, str(exc), exc.field, exc.extra)
         return problem(400, "bad request", str(exc), exc.field, exc.extra)
+
+    @app.exception_handler(ArithmeticError)
+    async def _arithmetic(request: Request, exc: ArithmeticError) -> JSONResponse:
+        # decimal arithmetic that could not finish exactly: a named answer, never a 500
+        log.exception("%s: decimal arithmetic failed", request.url.path)
+        return problem(422, "number out of range",
+                       f"a number is too large or too precise to compute exactly "
+                       f"({type(exc).__name__}); monetiot accepts at most 15 digits before the "
+                       "decimal point and 18 after (docs/limits.md)")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
