@@ -38,9 +38,9 @@ def usage(w: World) -> Decimal | None:
 ])
 def test_a_reading_beyond_the_limits_or_not_a_number_is_quarantined(
         world: World, raw: str, why: str) -> None:
-    body = ('[{"id": "ok", "device": "d1", "type": "energy", "time": "%s", "data": {"kwh": 2}},'
-            ' {"id": "bad", "device": "d1", "type": "energy", "time": "%s", "data": {"kwh": %s}}]'
-            % (iso(T), iso(T), raw))
+    head = f'{{"device": "d1", "type": "energy", "time": "{iso(T)}", '
+    body = (f'[{head}"id": "ok", "data": {{"kwh": 2}}}}, '
+            f'{head}"id": "bad", "data": {{"kwh": {raw}}}}}]')
     answer = world.a.send(body, expect=200).json()
     assert [r["status"] for r in answer["results"]] == ["accepted", "rejected"]
     reason = answer["results"][1]["reason"]
@@ -51,10 +51,9 @@ def test_a_reading_beyond_the_limits_or_not_a_number_is_quarantined(
 
 
 def test_numbers_anywhere_in_data_are_bounded_and_null_is_no_reading(world: World) -> None:
-    body = ('[{"id": "n1", "device": "d1", "type": "energy", "time": "%s",'
-            ' "data": {"kwh": null, "meta": {"serial": 1e999}}},'
-            ' {"id": "n2", "device": "d1", "type": "energy", "time": "%s",'
-            ' "data": {"kwh": null, "serial": "12345678901234567890"}}]' % (iso(T), iso(T)))
+    head = f'{{"device": "d1", "type": "energy", "time": "{iso(T)}", '
+    body = (f'[{head}"id": "n1", "data": {{"kwh": null, "meta": {{"serial": 1e999}}}}}},'
+            f' {head}"id": "n2", "data": {{"kwh": null, "serial": "12345678901234567890"}}}}]')
     answer = world.a.send(body, expect=200).json()
     assert [r["status"] for r in answer["results"]] == ["rejected", "accepted"]
     assert answer["results"][0]["reason"].startswith("data.meta.serial: ")
