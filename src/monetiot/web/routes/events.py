@@ -74,7 +74,9 @@ def _refused_whole(records: list[RecordResult]) -> None:
         return
     error = kind(records[0].reason or "refused",
                  field="content-type" if kind is UnsupportedFormat else "body")
-    error.extra = {"quarantine_id": records[0].quarantine_id,
+    # the batch result's members too, so a client reading `accepted`/`results` still can
+    error.extra = {"accepted": 0, "duplicate": 0, "rejected": len(records),
+                   "quarantine_id": records[0].quarantine_id,
                    "results": [r.as_dict() for r in records]}
     raise error
 
