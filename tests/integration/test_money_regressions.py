@@ -253,3 +253,15 @@ def test_charge_preview_advise_and_outcome_preview_refuse_huge_numbers_in_one_li
         assert result.exit_code == 2, (args, result.output)
         assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
         assert "too large" in result.stderr or "largest amount" in result.stderr, args
+
+
+def test_a_bill_beyond_the_largest_amount_is_a_named_error_for_its_run(tmp_path: Path) -> None:
+    """Three readings of 999,999,999,999,999 (each accepted) at 999 a unit: about 3 x 10^18,
+    beyond the largest amount billed (10^15): the run names the line, no traceback."""
+    big = "'999999999999999'"
+    text = USAGE.format(value=big).replace('unit_price: "0.05"', 'unit_price: "999"')
+    text = text.replace('data: {n: "1"}', f"data: {{n: {big}}}")
+    text += f"  - {{customer: c, at: 2026-01-07T00:00:00Z, type: use, data: {{n: {big}}}}}\n"
+    message = refused(tmp_path, text)
+    assert "billing subscription 's'" in message and "largest amount" in message
+    assert "'use'" in message

@@ -366,7 +366,11 @@ def _usage_lines(plan: Plan, inputs: PeriodInputs) -> list[RatedLine]:
     for charge in plan.usage:
         used = inputs.usage.get(charge.meter, ZERO)
         billable = max(used - charge.included, ZERO)
-        result = price(charge.charge, billable)
+        try:
+            result = price(charge.charge, billable)
+        except OutOfRange as exc:  # name the charge: the engine knows only its amount
+            raise OutOfRange(f"usage charge {charge.id!r}: {exc.message}",
+                             field=charge.id) from None
         lines.append(_line(
             plan, inputs, kind=USAGE, charge_id=charge.id, name=charge.name, quantity=used,
             unit=charge.meter, amount=result.amount, meter=charge.meter,
