@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from monetiot.domain import jsonexact
+from monetiot.domain.events import depth_problem
 from monetiot.domain.pages import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 from monetiot.web.schemas.base import Problem
 
@@ -77,9 +78,17 @@ class ExactRequest(Request):
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = jsonexact.loads(body)
+                doc = jsonexact.loads(body)
+            except json.JSONDecodeError:
+                raise
             except UnicodeDecodeError as exc:
                 raise json.JSONDecodeError(f"not UTF-8: {exc.reason}", "", exc.start) from None
+            except ValueError as exc:  # nested too deep to read
+                raise json.JSONDecodeError(str(exc), "", 0) from None
+            problem = depth_problem(doc, "the body")
+            if problem is not None:
+                raise json.JSONDecodeError(problem, "", 0)
+            self._json = doc
         return self._json
 
 

@@ -8,27 +8,32 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from monetiot.bootstrap import Platform
-from monetiot.domain.errors import InvalidInput
+from monetiot.domain.errors import InvalidInput, TooLarge, UnsupportedFormat
 from monetiot.domain.jsonexact import loads
 from monetiot.domain.pages import Page, PageRequest
-from monetiot.services import quarantine
+from monetiot.ingest.formats import CONTENT_TYPES, TOO_DEEP, UNSUPPORTED_MEDIA_TYPE
+from monetiot.ingest.formats.cloudevents import is_binary_mode, structured_from_binary
+from monetiot.ingest.formats.common import Problem
+from monetiot.services import event_voids, quarantine
 from monetiot.services.access import Principal
-from monetiot.services.ingest import Payload, ingest
+from monetiot.services.ingest import Payload, RecordResult, ingest
 from monetiot.store import eventlog
 from monetiot.web.deps import platform, principal
 from monetiot.web.responses import parse_time
-from monetiot.web.routing import ApiRouter, page, schema_ref
-from monetiot.web.schemas.base import Problem
+from monetiot.web.routing import ApiRouter, page, problem_response, schema_ref
+from monetiot.web.schemas import base
 from monetiot.web.schemas.events import (
     CloudEvent,
     Discarded,
     EventIn,
     EventList,
+    EventVoid,
     IngestResult,
     QuarantineEntry,
     QuarantineList,
     Replayed,
     SenMLRecord,
+    VoidIn,
 )
 
 router = ApiRouter()
@@ -55,17 +60,30 @@ def _payload_content(required: bool) -> dict[str, object]:
     422: {"description": "Every record was rejected (results say why), or the request was "
                          "invalid (problem+json)",
           "content": {"application/json": {"schema": schema_ref(IngestResult)},
-                      "application/problem+json": {"schema": schema_ref(Problem)}}}})
+                      "application/problem+json": {"schema": schema_ref(base.Problem)}}},
+    413: problem_response("The body is over 16 MiB: split the batch"),
+    415: problem_response("Not a supported media type (kept in the quarantine)")})
 async def post_events(request: Request, who: Principal = Depends(principal),
                       plat: Platform = Depends(platform)) -> JSONResponse:
-    """A batch in any supported format (by Content-Type); one result per record, answered only
-    after the batch is committed: 200 when anything was accepted or a duplicate, 422 when every
-    record was rejected."""
+    """A batch in any supported format (by Content-Type; a CloudEvent in HTTP binary mode
+    too); one result per record, answered only after the batch is committed: 200 when anything
+    was accepted or a duplicate, 422 when every record was rejected. A payload refused as a
+    whole for its media type (415) or its nesting (422) is answered with problem+json naming
+    its quarantine entry; a body over MAX_BODY is 413 and is not kept."""
     who.require("ingest")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:  # refused before it is read
+        raise TooLarge(f"body larger than {MAX_BODY} bytes; split the batch", field="body")
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise InvalidInput(f"body larger than {MAX_BODY} bytes; split the batch", field="body")
+        raise TooLarge(f"body larger than {MAX_BODY} bytes; split the batch", field="body")
     content_type = request.headers.get("content-type", "application/json")
+    if is_binary_mode(request.headers, content_type):
+        try:
+            body = structured_from_binary(request.headers, content_type, body)
+            content_type = CONTENT_TYPES["cloudevents"]
+        except Problem:
+            pass  # too deep to read: refused below as the payload it is
     payload = Payload(tenant=who.tenant, content_type=content_type, body=body,
                       received_ms=plat.clock.now_ms(), source="http", device=who.device)
     from starlette.concurrency import run_in_threadpool
@@ -73,6 +91,7 @@ async def post_events(request: Request, who: Principal = Depends(principal),
     def work() -> JSONResponse:
         with plat.uow() as uow:
             (result,) = ingest(uow, plat.settings, [payload])
+        _refused_whole(result.records)
         summary = result.summary()
         ok = summary["rejected"] < len(result.records) or not result.records
         # The hot path answers its plain dict (ints and text, the shape of IngestResult by
@@ -82,6 +101,25 @@ async def post_events(request: Request, who: Principal = Depends(principal),
                             200 if ok else 422)
 
     return await run_in_threadpool(work)
+
+
+def _refused_whole(records: list[RecordResult]) -> None:
+    """A payload rejected for what it is (its media type, its nesting) is a problem+json."""
+    codes = {r.code for r in records}
+    if not records or len(codes) != 1 or any(r.status != "rejected" for r in records):
+        return
+    code = codes.pop()
+    kind: type[InvalidInput] | None = {UNSUPPORTED_MEDIA_TYPE: UnsupportedFormat,
+                                       TOO_DEEP: InvalidInput}.get(code or "")
+    if kind is None:
+        return
+    error = kind(records[0].reason or "refused",
+                 field="content-type" if kind is UnsupportedFormat else "body")
+    # the batch result's members too, so a client reading `accepted`/`results` still can
+    error.extra = {"accepted": 0, "duplicate": 0, "rejected": len(records),
+                   "quarantine_id": records[0].quarantine_id,
+                   "results": [r.as_dict() for r in records]}
+    raise error
 
 
 @router.get("/events")
@@ -96,11 +134,26 @@ def list_events(device: str | None = None, customer: str | None = None,
         rows = eventlog.list_events(uow.conn, who.tenant, device_id=device, customer_id=customer,
                                     start_ms=parse_time(start, "start"),
                                     end_ms=parse_time(end, "end"), page=pages)
+        voids = eventlog.voids_of(uow.conn, who.tenant,
+                                  [r["id"] for r in rows if r["voided_ms"] is not None])
     return EventList.page("events", Page([
         {"id": r["id"], "type": r["type"], "time_ms": r["time_ms"],
          "received_ms": r["received_ms"], "device": r["device_id"],
-         "customer": r["customer_id"], "data": loads(r["data"])} for r in rows],
-        rows.next_cursor))
+         "customer": r["customer_id"], "data": loads(r["data"]),
+         "voided": event_voids.void_view(voids[r["id"]]) if r["id"] in voids else None}
+        for r in rows], rows.next_cursor))
+
+
+@router.post("/events/{event_id}/void")
+def void_event(event_id: str, body: VoidIn, who: Principal = Depends(principal),
+               plat: Platform = Depends(platform)) -> EventVoid:
+    """Void an accepted event: it stops counting in usage, and it and the void stay in the
+    record (GET /v1/events shows both)."""
+    who.require("admin")
+    actor = f"api-key:{who.key_id}" if who.key_id else "api"
+    with plat.uow() as uow:
+        return EventVoid.of(event_voids.void_event(uow, plat.clock.now_ms(), who.tenant,
+                                                   event_id, body.reason, actor))
 
 
 @router.get("/quarantine")

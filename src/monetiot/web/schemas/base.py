@@ -163,13 +163,17 @@ class Document(Request):
 
 class Problem(BaseModel):
     """RFC 9457 problem details; `field` names the input at fault (a body field, a query
-    parameter, `body` for the body as a whole)."""
+    parameter, `body` for the body as a whole). A payload of events refused as a whole also
+    carries `quarantine_id` and the batch members (`accepted`, `rejected`, `results`)."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field("about:blank", examples=["about:blank"])
     title: str = Field(examples=["invalid input"])
     status: int = Field(examples=[422])
     detail: str = Field(examples=["timezone: must be an IANA zone name such as Europe/Paris"])
     field: str | None = Field(None, examples=["timezone"])
+    quarantine_id: int | None = Field(None, description="Where a refused payload is kept")
 
 
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=(

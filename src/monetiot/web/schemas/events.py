@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from monetiot.web.schemas.base import JsonObject, Paged, Response, Timestamp
+from monetiot.web.schemas.base import JsonObject, Paged, Request, Response, Timestamp
 
 RecordStatus = Literal["accepted", "duplicate", "rejected"]
 EntryStatus = Literal["open", "replayed", "discarded"]
@@ -76,6 +76,23 @@ class IngestResult(Response):
     results: list[RecordResult]
 
 
+class VoidIn(Request):
+    reason: str = Field(description="Why: the event and its void stay in the record")
+
+
+class EventVoid(Response):
+    id: str
+    event: str
+    reason: str
+    actor: str = Field(description="Who voided it, e.g. api-key:<id>")
+    voided: Timestamp
+    voided_ms: int
+    event_time: Timestamp
+    event_time_ms: int
+    device: str | None
+    customer: str | None
+
+
 class StoredEvent(Response):
     id: str
     type: str
@@ -86,6 +103,8 @@ class StoredEvent(Response):
     device: str
     customer: str | None
     data: JsonObject = Field(description="As stored: exact numbers as decimal text")
+    voided: EventVoid | None = Field(None, description="Set when the event was voided: it "
+                                                       "no longer counts in usage")
 
 
 class EventList(Paged):
