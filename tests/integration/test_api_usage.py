@@ -30,6 +30,7 @@ from test_api_support import (
     Tenant,
     World,
     event,
+    iso,
     ms,
     shared_database,
     values,
@@ -318,8 +319,10 @@ def test_reassignment_mid_period_splits_usage_and_never_rewrites_history(
     refused = a.assign("dx", "c2", H6 + 90 * MINUTE, expect=409)
     assert refused.json()["field"] == "from"
     assert a.get("/v1/devices/dx")["assignments"] == [
-        {"customer": "c1", "from_ms": H6, "to_ms": H6 + HOUR},
-        {"customer": "c9", "from_ms": H6 + HOUR, "to_ms": H6 + 2 * HOUR},
+        {"customer": "c1", "from_ms": H6, "to_ms": H6 + HOUR,
+         "from": iso(H6), "to": iso(H6 + HOUR)},
+        {"customer": "c9", "from_ms": H6 + HOUR, "to_ms": H6 + 2 * HOUR,
+         "from": iso(H6 + HOUR), "to": iso(H6 + 2 * HOUR)},
     ]
     stored = {e["id"]: e["customer"] for e in a.get("/v1/events", params={"device": "dx"}
                                                     )["events"]}

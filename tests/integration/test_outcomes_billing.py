@@ -25,6 +25,7 @@ from test_api_support import (
 )
 
 from monetiot.bootstrap import Platform
+from monetiot.domain.clock import iso_from_ms
 from monetiot.userfiles import read_document
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "outcomes"
@@ -90,7 +91,8 @@ def test_the_worked_example_is_billed_with_the_figures_of_its_preview(world: Wor
     contract = example("office-heating")
     made = post(a, "/v1/outcome-contracts", contract, 201)
     assert made == {"id": "office-heating", "customer": "sunfield", "form": "shared_savings",
-                    "currency": "EUR", "created_ms": clock.now_ms()}
+                    "currency": "EUR", "created_ms": clock.now_ms(),
+                    "created": iso_from_ms(clock.now_ms())}
     assert post(a, "/v1/outcome-contracts", contract, 200) == made  # the same again
     other = post(a, "/v1/outcome-contracts",
                  example("office-heating", description="Another agreement"), 409)
@@ -123,7 +125,7 @@ def test_the_worked_example_is_billed_with_the_figures_of_its_preview(world: Wor
         same_figures(line, preview, period)
         assert line["invoice_end"] == ms(f"{end}T00:00Z")  # on the invoice of its month
     assert lines[0]["description"] == (
-        "Shared savings Sunfield office heating retrofit 2026-01-01 to 2026-02-01: 2340 kWh "
+        "Shared savings Sunfield office heating retrofit 1 Jan 2026 – 31 Jan 2026: 2340 kWh "
         "saved, 50 % at 0.1845 EUR/kWh")
     assert (lines[0]["quantity"], lines[0]["unit_price"]) == ("2340", "0.09225")
     assert lines[2]["quantity"] is None  # capped: not quantity x unit price

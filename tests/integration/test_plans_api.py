@@ -82,7 +82,8 @@ def test_applying_a_plan_creates_versions_only_when_it_changes(
     assert signed["document"]["usage"][0]["charge"]["tiers"][1]["unit_price"] \
         == "0.100000000000000001"
     assert reader.call("GET", "/v1/plans") == {"plans": [
-        {"id": "pro", "name": "Pro", "latest_version": 2, "created_ms": signed["created_ms"]}]}
+        {"id": "pro", "name": "Pro", "latest_version": 2, "created_ms": signed["created_ms"],
+         "created": signed["created"]}]}
     reader.call("GET", "/v1/plans/pro/versions/3", expect=404)
 
 

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from monetiot.cli import app
-from monetiot.cli.context import JsonOption, TenantOption, platform, print_json, show
+from monetiot.cli.context import (
+    JsonOption,
+    TenantOption,
+    customer_zones,
+    every_page,
+    platform,
+    print_json,
+    show,
+)
 from monetiot.domain.jsonexact import loads
 from monetiot.services import billing, credits, subscriptions
 from monetiot.web.responses import parse_time
@@ -45,8 +53,9 @@ def sub_list(customer: str = typer.Option(""), tenant: str = TenantOption,
              as_json: bool = JsonOption) -> None:
     with platform().uow(readonly=True) as uow:
         rows = subscriptions.list_all(uow, tenant, customer or None)
-    show(rows, as_json, "Subscriptions", ["id", "customer", "plan", "version", "status",
-                                          "start_ms", "end_ms"])
+    show(rows, as_json, "Subscriptions (times in the customer's zone)",
+         ["id", "customer", "plan", "version", "status", "start_ms", "end_ms"],
+         zone=lambda row: str(row["timezone"]))
 
 
 @subs_app.command("change")
@@ -99,10 +108,13 @@ def bill(tenant: str = typer.Option("", "--tenant", "-t", envvar="MONETIOT_TENAN
 def inv_list(customer: str = typer.Option(""), status: str = typer.Option(""),
              tenant: str = TenantOption, as_json: bool = JsonOption) -> None:
     with platform().uow(readonly=True) as uow:
-        rows = billing.list_invoices(uow, tenant, customer_id=customer or None,
-                                     status=status or None, limit=10_000)
-    show(rows, as_json, "Invoices", ["number", "id", "customer", "status", "currency",
-                                     "total", "period_start_ms", "period_end_ms"])
+        rows = every_page(lambda cursor: billing.list_invoices(
+            uow, tenant, customer_id=customer or None, status=status or None, limit=1000,
+            cursor=cursor))
+        zones = customer_zones(uow, tenant)
+    show(rows, as_json, "Invoices (periods in the customer's zone, last day included)",
+         ["number", "id", "customer", "status", "currency", "total", "period"],
+         zone=lambda row: zones.get(str(row["customer"]), "UTC"))
 
 
 @invoices_app.command("show")

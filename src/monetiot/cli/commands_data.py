@@ -140,7 +140,8 @@ def usage(meter: str, start: str = typer.Option(..., "--from"),
                                     customer or None, device or None,
                                     tuple(g for g in group_by.split(",") if g))
         rows = metering.usage(uow, tenant, query, plat.clock.now_ms())
-    show(rows, as_json, f"Usage of {meter}", ["from_ms", "to_ms", *query.group_by, "value"])
+    show(rows, as_json, f"Usage of {meter}", ["from_ms", "to_ms", *query.group_by, "value"],
+         zone=query.tz)
 
 
 @db_app.command("upgrade")

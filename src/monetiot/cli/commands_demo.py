@@ -12,6 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from monetiot.cli import app
+from monetiot.domain.timetext import period_text
 
 if TYPE_CHECKING:
     from monetiot.demo import DemoResult
@@ -59,8 +60,8 @@ def demo(port: int = typer.Option(8000, help="Port of the web app."),
         bills.add_column(column, justify="right" if column == "total" else "left")
     for inv in invoices[-10:]:
         bills.add_row(inv["number"] or "draft", inv["customer"],
-                      f"{_day(inv['period_start_ms'], zones[inv['customer']])} to "
-                      f"{_day(inv['period_end_ms'], zones[inv['customer']])}",
+                      period_text(inv["period_start_ms"], inv["period_end_ms"],
+                                  zones[inv["customer"]]),
                       inv["status"], f"{inv['currency']} {Decimal(inv['total']):,}")
     console.print(bills)
     by_model = scenario.revenue_by_model(result)
@@ -101,14 +102,6 @@ def _print_sharing(console: Console, result: DemoResult) -> None:
         table.add_row(*(_cell(row[c]) if isinstance(row[c], Decimal) else str(row[c])
                         for c in columns))
     console.print(table)
-
-
-def _day(ms: int, tz: str) -> str:
-    """The local date of `ms` in `tz` (a period ending at local midnight shows that day)."""
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
 
 
 def _cell(value: object) -> str:

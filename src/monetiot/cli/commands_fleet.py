@@ -96,7 +96,9 @@ def device_list(customer: str = typer.Option(""), tenant: str = TenantOption,
     with plat.uow(readonly=True) as uow:
         rows = fleet.list_devices(uow, tenant, plat.clock.now_ms(),
                                   plat.settings.offline_after_ms, customer or None)
-    show(rows, as_json, "Devices", ["id", "name", "profile", "state", "last_seen_ms"])
+        zone = str(fleet.get_customer(uow, tenant, customer)["timezone"]) if customer else "UTC"
+    show(rows, as_json, "Devices", ["id", "name", "profile", "state", "last_seen_ms"],
+         zone=zone)
 
 
 @devices.command("show")

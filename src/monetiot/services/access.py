@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from monetiot.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from monetiot.domain.fleet import check_id, check_name
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.services import credentials
 from monetiot.store import registry
 from monetiot.store.engine import UnitOfWork
@@ -84,12 +85,12 @@ def revoke_api_key(uow: UnitOfWork, now_ms: int, tenant: str, key_id: str) -> No
     uow.commit()
 
 
-def list_api_keys(uow: UnitOfWork, tenant: str) -> list[dict[str, object]]:
-    return [
-        {"id": r["id"], "name": r["name"], "scope": r["scope"], "created_ms": r["created_ms"],
-         "revoked_ms": r["revoked_ms"]}
-        for r in registry.list_api_keys(uow.conn, tenant)
-    ]
+def list_api_keys(uow: UnitOfWork, tenant: str,
+                  page: PageRequest | None = None) -> Page[dict[str, object]]:
+    rows = registry.list_api_keys(uow.conn, tenant, page)
+    return Page([{"id": r["id"], "name": r["name"], "scope": r["scope"],
+                  "created_ms": r["created_ms"], "revoked_ms": r["revoked_ms"]} for r in rows],
+                rows.next_cursor)
 
 
 def require_tenant(uow: UnitOfWork, tenant: str) -> None:

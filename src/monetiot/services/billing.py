@@ -28,6 +28,7 @@ from monetiot.domain.billing.subscriptions import Phase, Slice, hour_floor, slic
 from monetiot.domain.clock import iso_from_ms
 from monetiot.domain.errors import MonetiotError, NotFound
 from monetiot.domain.money import currency_code, round_money
+from monetiot.domain.pages import Page
 from monetiot.domain.plans import (
     INSTALMENT,
     MINIMUM_TRUE_UP,
@@ -547,6 +548,8 @@ def get_invoice(uow: UnitOfWork, tenant: str, invoice_id: str) -> Row:
     return invoice_view(row, store.invoice_lines_of(uow.conn, tenant, invoice_id))
 
 
-def list_invoices(uow: UnitOfWork, tenant: str, **filters: Any) -> list[Row]:
-    return [invoice_view(r) for r in store.list_invoices(uow.conn, tenant, **filters)]
+def list_invoices(uow: UnitOfWork, tenant: str, **filters: Any) -> Page[Row]:
+    """Invoices by period start (then creation, id); `limit` and `cursor` page them."""
+    rows = store.list_invoices(uow.conn, tenant, **filters)
+    return Page([invoice_view(r) for r in rows], rows.next_cursor)
 

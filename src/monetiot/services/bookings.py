@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from monetiot.domain.clock import iso_from_ms
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.fleet import check_id
 from monetiot.domain.money import round_money
+from monetiot.domain.pages import Page
 from monetiot.domain.sharing import BOOKING_STATES, booking_session
 from monetiot.domain.tariffs import price_session
 from monetiot.services import charges, revenue_split
@@ -60,7 +62,8 @@ def create_booking(uow: UnitOfWork, now_ms: int, tenant: str, doc: Row) -> Row:
         store.insert_booking(uow.conn, row)
     except store.Clash as clash:
         other = clash.other
-        when = "" if other is None else f" ({other['start_ms']} to {other['end_ms']})"
+        when = "" if other is None else (f" ({iso_from_ms(other['start_ms'])} to "
+                                         f"{iso_from_ms(other['end_ms'])})")
         raise Conflict(f"asset {asset.id!r} is already booked for part of that time{when}",
                        field="start") from None
     uow.commit()
@@ -147,12 +150,14 @@ def _booking(uow: UnitOfWork, tenant: str, booking_id: str, *, lock: bool = Fals
 
 def list_bookings(uow: UnitOfWork, tenant: str, *, asset: str | None = None,
                   member: str | None = None, status: str | None = None,
-                  start_ms: int | None = None, end_ms: int | None = None) -> list[Row]:
+                  start_ms: int | None = None, end_ms: int | None = None,
+                  limit: int = 1000, cursor: str | None = None) -> Page[Row]:
     if status is not None and status not in BOOKING_STATES:
         raise InvalidInput(f"must be one of {', '.join(BOOKING_STATES)}", field="status")
-    return [booking_view(r) for r in store.list_bookings(
-        uow.conn, tenant, asset_id=asset, member_id=member, status=status, start_ms=start_ms,
-        end_ms=end_ms)]
+    rows = store.list_bookings(uow.conn, tenant, asset_id=asset, member_id=member,
+                               status=status, start_ms=start_ms, end_ms=end_ms, limit=limit,
+                               cursor=cursor)
+    return Page([booking_view(r) for r in rows], rows.next_cursor)
 
 
 def booking_view(row: Row) -> Row:

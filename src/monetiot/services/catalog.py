@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.domain.plans import (
     Plan,
     canonical_json,
@@ -87,9 +88,10 @@ def _applied(plan_id: str, version: int, created: bool, digest: str) -> Row:
     return {"plan": plan_id, "version": version, "created": created, "fingerprint": digest}
 
 
-def list_plans(uow: UnitOfWork, tenant: str) -> list[Row]:
-    return [{"id": r["id"], "name": r["name"], "latest_version": r["latest_version"],
-             "created_ms": r["created_ms"]} for r in store.list_plans(uow.conn, tenant)]
+def list_plans(uow: UnitOfWork, tenant: str, page: PageRequest | None = None) -> Page[Row]:
+    rows = store.list_plans(uow.conn, tenant, page)
+    return Page([{"id": r["id"], "name": r["name"], "latest_version": r["latest_version"],
+                  "created_ms": r["created_ms"]} for r in rows], rows.next_cursor)
 
 
 def get_plan(uow: UnitOfWork, tenant: str, plan_id: str, version: int | None = None) -> Row:

@@ -19,9 +19,11 @@ from sqlalchemy import select, update
 from monetiot.domain.billing.invoice import Line
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.money import currency_exponent, to_decimal
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.store import registry
 from monetiot.store.billing_tables import pending_charges
 from monetiot.store.engine import UnitOfWork
+from monetiot.store.pages import asc, fetch_page
 
 Row = dict[str, Any]
 KINDS = ("one_off", "outcome", "session", "adjustment")
@@ -125,8 +127,10 @@ def mark_billed(uow: UnitOfWork, tenant: str, charge_ids: list[str], invoice_id:
             pending_charges.c.invoice_id.is_(None)).values(invoice_id=invoice_id))
 
 
-def list_for(uow: UnitOfWork, tenant: str, customer: str) -> list[Row]:
+def list_for(uow: UnitOfWork, tenant: str, customer: str,
+             page: PageRequest | None = None) -> Page[Row]:
     stmt = select(pending_charges).where(pending_charges.c.tenant_id == tenant,
                                          pending_charges.c.customer_id == customer)
-    return [view(dict(r)) for r in uow.conn.execute(
-        stmt.order_by(pending_charges.c.created_ms, pending_charges.c.id)).mappings()]
+    rows = fetch_page(uow.conn, stmt, "charges",
+                      [asc(pending_charges.c.created_ms), asc(pending_charges.c.id)], page)
+    return Page([view(r) for r in rows], rows.next_cursor)

@@ -20,6 +20,7 @@ from monetiot.domain.billing.wallet import Entry, balance
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.fleet import check_id
 from monetiot.domain.money import currency_code, currency_exponent, round_money, to_decimal
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.store import billing as billing_store
 from monetiot.store import registry
 from monetiot.store.billing_tables import (
@@ -30,6 +31,7 @@ from monetiot.store.billing_tables import (
     wallet_transactions,
 )
 from monetiot.store.engine import UnitOfWork
+from monetiot.store.pages import asc, fetch_page
 
 Row = dict[str, Any]
 DEFAULT_TERMS_DAYS = 30
@@ -318,9 +320,11 @@ def _note_view(row: Row) -> Row:
     return view
 
 
-def list_credit_notes(uow: UnitOfWork, tenant: str, invoice_id: str | None = None) -> list[Row]:
+def list_credit_notes(uow: UnitOfWork, tenant: str, invoice_id: str | None = None,
+                      page: PageRequest | None = None) -> Page[Row]:
     stmt = select(credit_notes).where(credit_notes.c.tenant_id == tenant)
     if invoice_id is not None:
         stmt = stmt.where(credit_notes.c.invoice_id == invoice_id)
-    return [_note_view(dict(r)) for r in uow.conn.execute(
-        stmt.order_by(credit_notes.c.created_ms)).mappings()]
+    rows = fetch_page(uow.conn, stmt, "credit_notes",
+                      [asc(credit_notes.c.created_ms), asc(credit_notes.c.id)], page)
+    return Page([_note_view(r) for r in rows], rows.next_cursor)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from monetiot.domain import connectivity
+from monetiot.domain import connectivity, jsonexact
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.fleet import Assignment, AssignmentBook, check_id, check_name
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.domain.windows import zone
 from monetiot.services import credentials
 from monetiot.store import registry
@@ -44,8 +44,9 @@ def get_customer(uow: UnitOfWork, tenant: str, customer_id: str) -> Row:
     return customer_view(row)
 
 
-def list_customers(uow: UnitOfWork, tenant: str) -> list[Row]:
-    return [customer_view(r) for r in registry.list_customers(uow.conn, tenant)]
+def list_customers(uow: UnitOfWork, tenant: str, page: PageRequest | None = None) -> Page[Row]:
+    rows = registry.list_customers(uow.conn, tenant, page)
+    return Page([customer_view(r) for r in rows], rows.next_cursor)
 
 
 def customer_view(row: Row) -> Row:
@@ -60,14 +61,15 @@ def apply_profile(uow: UnitOfWork, now_ms: int, tenant: str, profile_id: str, sp
     check_id(profile_id, "id")
     parse_profile(spec)  # validates; errors name the field
     registry.upsert_profile(uow.conn, {"tenant_id": tenant, "id": profile_id,
-                                       "spec": json.dumps(spec), "created_ms": now_ms})
+                                       "spec": jsonexact.dumps(spec), "created_ms": now_ms})
     uow.commit()
     return {"id": profile_id, "spec": spec}
 
 
-def list_profiles(uow: UnitOfWork, tenant: str) -> list[Row]:
-    return [{"id": r["id"], "spec": json.loads(r["spec"])}
-            for r in registry.list_profiles(uow.conn, tenant)]
+def list_profiles(uow: UnitOfWork, tenant: str, page: PageRequest | None = None) -> Page[Row]:
+    rows = registry.list_profiles(uow.conn, tenant, page)
+    return Page([{"id": r["id"], "spec": jsonexact.loads(r["spec"])} for r in rows],
+                rows.next_cursor)
 
 
 # devices --------------------------------------------------------------------------------------
@@ -126,9 +128,9 @@ def get_device(uow: UnitOfWork, tenant: str, device_id: str, now_ms: int,
 
 
 def list_devices(uow: UnitOfWork, tenant: str, now_ms: int, offline_after_ms: int,
-                 customer: str | None = None) -> list[Row]:
-    rows = registry.list_devices(uow.conn, tenant, customer, now_ms if customer else None)
-    return [device_view(r, now_ms, offline_after_ms) for r in rows]
+                 customer: str | None = None, page: PageRequest | None = None) -> Page[Row]:
+    rows = registry.list_devices(uow.conn, tenant, customer, now_ms if customer else None, page)
+    return Page([device_view(r, now_ms, offline_after_ms) for r in rows], rows.next_cursor)
 
 
 def device_view(row: Row, now_ms: int, offline_after_ms: int) -> Row:

@@ -11,7 +11,6 @@ number where it measures (`"NaN"`, text, a boolean): it is quarantined, never co
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from monetiot.domain import connectivity
 from monetiot.domain.events import MAX_ID_LENGTH, MAX_TYPE_LENGTH, Event, Rejected, data_problem
 from monetiot.domain.fleet import Assignment, AssignmentBook
-from monetiot.domain.jsonexact import dumps
+from monetiot.domain.jsonexact import dumps, loads
 from monetiot.domain.meters import reading_problem
 from monetiot.domain.rollups import Attributed
 from monetiot.ingest.formats import decode
@@ -184,7 +183,7 @@ def _profiles_for(uow: UnitOfWork, payloads: Sequence[Payload]) -> tuple[
                 continue
             if profile_id not in parsed:
                 row = registry.get_profile(uow.conn, tenant, profile_id)
-                parsed[profile_id] = parse_profile(json.loads(row["spec"])) if row else None
+                parsed[profile_id] = parse_profile(loads(row["spec"])) if row else None
             found[(tenant, device_id)] = parsed[profile_id]
     return [found.get((p.tenant, p.device)) if p.device is not None
             and p.content_type.startswith(JSON) else None for p in payloads], looked_up

@@ -30,6 +30,7 @@ from monetiot.domain.meters import (
     parse_meter,
 )
 from monetiot.domain.money import QUOTIENT, UNBOUNDED, total_problem
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.domain.rollups import (
     Attributed,
     BucketKey,
@@ -67,8 +68,9 @@ def create_meter(uow: UnitOfWork, now_ms: int, tenant: str, doc: Row) -> Row:
     return meter_to_doc(meter)
 
 
-def list_meters(uow: UnitOfWork, tenant: str) -> list[Row]:
-    return [meter_to_doc(m) for m in load_meters(uow, tenant)]
+def list_meters(uow: UnitOfWork, tenant: str, page: PageRequest | None = None) -> Page[Row]:
+    rows = store.list_meters(uow.conn, tenant, page)
+    return Page([meter_to_doc(_meter(r)) for r in rows], rows.next_cursor)
 
 
 def load_meters(uow: UnitOfWork, tenant: str) -> list[Meter]:

@@ -37,6 +37,7 @@ from monetiot.domain.outcomes import (
     period_outcome,
 )
 from monetiot.domain.outcomes.reading import obj, only, time_ms, variables
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.services import charges, metering
 from monetiot.store import outcomes as store
 from monetiot.store import registry
@@ -86,8 +87,10 @@ def _check_sources(uow: UnitOfWork, tenant: str, contract: Contract) -> None:
         metering.get_meter(uow, tenant, contract.meter)
 
 
-def list_all(uow: UnitOfWork, tenant: str, customer: str | None = None) -> list[Row]:
-    return [_view(r) for r in store.list_contracts(uow.conn, tenant, customer)]
+def list_all(uow: UnitOfWork, tenant: str, customer: str | None = None,
+             page: PageRequest | None = None) -> Page[Row]:
+    rows = store.list_contracts(uow.conn, tenant, customer, page)
+    return Page([_view(r) for r in rows], rows.next_cursor)
 
 
 def get(uow: UnitOfWork, tenant: str, contract_id: str) -> Row:

@@ -31,10 +31,12 @@ from sqlalchemy.exc import IntegrityError
 
 from monetiot.domain.errors import Conflict, InvalidInput, MonetiotError, NotFound
 from monetiot.domain.money import round_money, to_decimal
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.services.billing import invoice_view
 from monetiot.store import billing as store
 from monetiot.store.billing_tables import invoices, outbox, payments, wallet_transactions
 from monetiot.store.engine import UnitOfWork
+from monetiot.store.pages import asc, fetch_page
 from monetiot.store.sql import dec_sum
 
 Row = dict[str, Any]
@@ -268,14 +270,16 @@ class ReminderReport:
     errors: list[Row] = field(default_factory=list)
 
 
-def overdue(uow: UnitOfWork, now_ms: int, tenant: str) -> list[Row]:
+def overdue(uow: UnitOfWork, now_ms: int, tenant: str,
+            page: PageRequest | None = None) -> Page[Row]:
     """Finalized invoices past their due date, longest overdue first, with whole days overdue."""
-    rows = uow.conn.execute(select(invoices).where(
+    rows = fetch_page(uow.conn, select(invoices).where(
         invoices.c.tenant_id == tenant, invoices.c.status == "finalized",
-        invoices.c.due_ms < now_ms).order_by(invoices.c.due_ms, invoices.c.id)).mappings()
-    return [invoice_view(dict(r)) | {"amount_due": str(amount_due(uow, dict(r))),
-                                     "days_overdue": (now_ms - r["due_ms"]) // DAY_MS}
-            for r in rows]
+        invoices.c.due_ms < now_ms), "overdue", [asc(invoices.c.due_ms), asc(invoices.c.id)],
+        page)
+    return Page([invoice_view(r) | {"amount_due": str(amount_due(uow, r)),
+                                    "days_overdue": (now_ms - r["due_ms"]) // DAY_MS}
+                 for r in rows], rows.next_cursor)
 
 
 def send_reminders(uow_factory: Callable[..., UnitOfWork], now_ms: int, *,

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from monetiot.domain.errors import Conflict, NotFound
+from monetiot.domain.pages import Page
 from monetiot.services.ingest import Payload, PayloadResult, ingest
 from monetiot.settings import Settings
 from monetiot.store import quarantine as store
@@ -37,8 +38,9 @@ def entry_view(row: Row) -> Row:
 
 
 def list_entries(uow: UnitOfWork, tenant: str, status: str | None = "open", limit: int = 100,
-                 after_id: int = 0) -> list[Row]:
-    return [entry_view(r) for r in store.list_entries(uow.conn, tenant, status, limit, after_id)]
+                 after_id: int = 0, cursor: str | None = None) -> Page[Row]:
+    rows = store.list_entries(uow.conn, tenant, status, limit, after_id, cursor)
+    return Page([entry_view(r) for r in rows], rows.next_cursor)
 
 
 def get_entry(uow: UnitOfWork, tenant: str, entry_id: int) -> Row:

@@ -34,6 +34,7 @@ from monetiot.domain.errors import Conflict, Forbidden, InvalidInput, MonetiotEr
 from monetiot.domain.events import Event
 from monetiot.domain.fleet import check_id
 from monetiot.domain.money import round_money
+from monetiot.domain.pages import Page
 from monetiot.domain.sharing import (
     SESSION_STATES,
     STOP_EVENT,
@@ -327,11 +328,13 @@ def get_session(uow: UnitOfWork, tenant: str, session_id: str) -> Row:
 
 
 def list_sessions(uow: UnitOfWork, tenant: str, *, asset: str | None = None,
-                  member: str | None = None, status: str | None = None) -> list[Row]:
+                  member: str | None = None, status: str | None = None,
+                  limit: int = 1000, cursor: str | None = None) -> Page[Row]:
     if status is not None and status not in SESSION_STATES:
         raise InvalidInput(f"must be one of {', '.join(SESSION_STATES)}", field="status")
-    return [session_view(r) for r in store.list_sessions(uow.conn, tenant, asset_id=asset,
-                                                         member_id=member, status=status)]
+    rows = store.list_sessions(uow.conn, tenant, asset_id=asset, member_id=member,
+                               status=status, limit=limit, cursor=cursor)
+    return Page([session_view(r) for r in rows], rows.next_cursor)
 
 
 def session_view(row: Row) -> Row:

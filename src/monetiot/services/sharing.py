@@ -20,6 +20,7 @@ from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.fleet import check_id, check_name
 from monetiot.domain.meters import Aggregation, Meter
 from monetiot.domain.money import to_decimal
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.domain.sharing import ASSET_KINDS, Policy, parse_policy, policy_doc
 from monetiot.domain.sharing.split import check_percent
 from monetiot.domain.tariffs import Tariff, parse_tariff
@@ -65,8 +66,9 @@ def get_owner(uow: UnitOfWork, tenant: str, owner_id: str) -> Row:
     return row
 
 
-def list_owners(uow: UnitOfWork, tenant: str) -> list[Row]:
-    return [owner_view(r) for r in store.list_owners(uow.conn, tenant)]
+def list_owners(uow: UnitOfWork, tenant: str, page: PageRequest | None = None) -> Page[Row]:
+    rows = store.list_owners(uow.conn, tenant, page)
+    return Page([owner_view(r) for r in rows], rows.next_cursor)
 
 
 def owner_view(row: Row) -> Row:
@@ -172,10 +174,11 @@ def get_asset(uow: UnitOfWork, tenant: str, asset_id: str) -> Row:
     return asset_view(asset.row, get_owner(uow, tenant, asset.owner))
 
 
-def list_assets(uow: UnitOfWork, tenant: str, owner: str | None = None) -> list[Row]:
+def list_assets(uow: UnitOfWork, tenant: str, owner: str | None = None,
+                page: PageRequest | None = None) -> Page[Row]:
     owners = {o["id"]: o for o in store.list_owners(uow.conn, tenant)}
-    return [asset_view(r, owners[r["owner_id"]])
-            for r in store.list_assets(uow.conn, tenant, owner)]
+    rows = store.list_assets(uow.conn, tenant, owner, page)
+    return Page([asset_view(r, owners[r["owner_id"]]) for r in rows], rows.next_cursor)
 
 
 def asset_view(row: Row, owner: Row) -> Row:
@@ -223,8 +226,10 @@ def get_member(uow: UnitOfWork, tenant: str, member_id: str) -> Row:
     return row
 
 
-def list_members(uow: UnitOfWork, tenant: str, customer: str | None = None) -> list[Row]:
-    return [member_view(r) for r in store.list_members(uow.conn, tenant, customer)]
+def list_members(uow: UnitOfWork, tenant: str, customer: str | None = None,
+                 page: PageRequest | None = None) -> Page[Row]:
+    rows = store.list_members(uow.conn, tenant, customer, page)
+    return Page([member_view(r) for r in rows], rows.next_cursor)
 
 
 def member_view(row: Row) -> Row:

@@ -23,6 +23,7 @@ from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.fleet import check_id
 from monetiot.domain.meters import HOUR_MS
 from monetiot.domain.money import round_money
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.domain.plans import PeriodInputs, Plan, price_period
 from monetiot.services import billing, credits
 from monetiot.services.catalog import load_plan
@@ -104,9 +105,10 @@ def get(uow: UnitOfWork, tenant: str, sub_id: str) -> Row:
     }
 
 
-def list_all(uow: UnitOfWork, tenant: str, customer: str | None = None) -> list[Row]:
-    return [get(uow, tenant, r["id"]) for r in store.list_subscriptions(uow.conn, tenant,
-                                                                         customer)]
+def list_all(uow: UnitOfWork, tenant: str, customer: str | None = None,
+             page: PageRequest | None = None) -> Page[Row]:
+    rows = store.list_subscriptions(uow.conn, tenant, customer, page)
+    return Page([get(uow, tenant, r["id"]) for r in rows], rows.next_cursor)
 
 
 def _sub(uow: UnitOfWork, tenant: str, sub_id: str, *, lock: bool = False) -> Row:

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.store import billing as billing_store
 from monetiot.store import webhooks as store
 from monetiot.store.engine import UnitOfWork
@@ -72,8 +73,9 @@ def create_endpoint(uow: UnitOfWork, now_ms: int, tenant: str, doc: Row) -> Row:
     return endpoint_view(row) | {"secret": row["secret"]}
 
 
-def list_endpoints(uow: UnitOfWork, tenant: str) -> list[Row]:
-    return [endpoint_view(r) for r in store.list_endpoints(uow.conn, tenant)]
+def list_endpoints(uow: UnitOfWork, tenant: str, page: PageRequest | None = None) -> Page[Row]:
+    rows = store.list_endpoints(uow.conn, tenant, page)
+    return Page([endpoint_view(r) for r in rows], rows.next_cursor)
 
 
 def remove_endpoint(uow: UnitOfWork, tenant: str, endpoint_id: str) -> Row:
@@ -133,12 +135,15 @@ def matches(types: Sequence[str], event_type: str) -> bool:
 # deliveries -----------------------------------------------------------------------------------
 
 def list_deliveries(uow: UnitOfWork, tenant: str, endpoint_id: str, *,
-                    status: str | None = None, limit: int = 100) -> list[Row]:
+                    status: str | None = None, limit: int = 100,
+                    cursor: str | None = None) -> Page[Row]:
+    """Newest first; `cursor` continues after a previous page."""
     _endpoint(uow, tenant, endpoint_id)
     if status is not None and status not in ("pending", "delivered", "failed"):
         raise InvalidInput("must be pending, delivered or failed", field="status")
-    return [delivery_view(r) for r in store.list_deliveries(
-        uow.conn, tenant, endpoint_id, status=status, limit=max(1, min(limit, 1_000)))]
+    rows = store.list_deliveries(uow.conn, tenant, endpoint_id, status=status,
+                                 limit=max(1, min(limit, 1_000)), cursor=cursor)
+    return Page([delivery_view(r) for r in rows], rows.next_cursor)
 
 
 def retry_delivery(uow: UnitOfWork, now_ms: int, tenant: str, delivery_id: str) -> Row:

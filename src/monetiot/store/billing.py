@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
 
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.store.billing_tables import (
     customer_billing,
     invoice_counters,
@@ -22,6 +23,7 @@ from monetiot.store.billing_tables import (
     subscriptions,
     usage_billed,
 )
+from monetiot.store.pages import asc, fetch_page
 from monetiot.store.sql import insert_for
 
 Row = dict[str, Any]
@@ -66,12 +68,12 @@ def get_subscription(conn: Connection, tenant_id: str, subscription_id: str,
     return _one(conn, stmt)
 
 
-def list_subscriptions(conn: Connection, tenant_id: str,
-                       customer_id: str | None = None) -> list[Row]:
+def list_subscriptions(conn: Connection, tenant_id: str, customer_id: str | None = None,
+                       page: PageRequest | None = None) -> Page[Row]:
     stmt = select(subscriptions).where(subscriptions.c.tenant_id == tenant_id)
     if customer_id is not None:
         stmt = stmt.where(subscriptions.c.customer_id == customer_id)
-    return _all(conn, stmt.order_by(subscriptions.c.id))
+    return fetch_page(conn, stmt, "subscriptions", [asc(subscriptions.c.id)], page)
 
 
 def due_subscriptions(conn: Connection, tenant_id: str | None, now_ms: int,
@@ -184,7 +186,7 @@ def invoice_lines_of(conn: Connection, tenant_id: str, invoice_id: str) -> list[
 
 def list_invoices(conn: Connection, tenant_id: str, *, customer_id: str | None = None,
                   subscription_id: str | None = None, status: str | None = None,
-                  limit: int = 100) -> list[Row]:
+                  limit: int = 100, cursor: str | None = None) -> Page[Row]:
     stmt = select(invoices).where(invoices.c.tenant_id == tenant_id)
     if customer_id is not None:
         stmt = stmt.where(invoices.c.customer_id == customer_id)
@@ -192,8 +194,9 @@ def list_invoices(conn: Connection, tenant_id: str, *, customer_id: str | None =
         stmt = stmt.where(invoices.c.subscription_id == subscription_id)
     if status is not None:
         stmt = stmt.where(invoices.c.status == status)
-    return _all(conn, stmt.order_by(invoices.c.period_start_ms, invoices.c.created_ms,
-                                    invoices.c.id).limit(limit))
+    return fetch_page(conn, stmt, "invoices", [asc(invoices.c.period_start_ms),
+                                               asc(invoices.c.created_ms), asc(invoices.c.id)],
+                      PageRequest(limit=limit, cursor=cursor))
 
 
 def update_invoice(conn: Connection, tenant_id: str, invoice_id: str, values: Row) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from monetiot.domain.pages import Page, PageRequest
+from monetiot.store.pages import asc, fetch_page
 from monetiot.store.schema import plan_versions, plans
 
 Row = dict[str, Any]
@@ -22,9 +24,9 @@ def get_plan(conn: Connection, tenant_id: str, plan_id: str) -> Row | None:
     return dict(row) if row is not None else None
 
 
-def list_plans(conn: Connection, tenant_id: str) -> list[Row]:
-    stmt = select(plans).where(plans.c.tenant_id == tenant_id).order_by(plans.c.id)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+def list_plans(conn: Connection, tenant_id: str, page: PageRequest | None = None) -> Page[Row]:
+    return fetch_page(conn, select(plans).where(plans.c.tenant_id == tenant_id), "plans",
+                      [asc(plans.c.id)], page)
 
 
 def insert_plan(conn: Connection, row: Row) -> None:

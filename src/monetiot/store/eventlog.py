@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.store import bulk
+from monetiot.store.pages import asc, desc, fetch_page
 from monetiot.store.schema import event_voids, events
 from monetiot.store.sql import insert_for
 
@@ -113,8 +115,8 @@ def fingerprints(conn: Connection, tenant_id: str, ids: Sequence[str]) -> dict[s
 def list_events(
     conn: Connection, tenant_id: str, *, device_id: str | None = None,
     customer_id: str | None = None, start_ms: int | None = None, end_ms: int | None = None,
-    limit: int = 100,
-) -> list[Row]:
+    page: PageRequest | None = None,
+) -> Page[Row]:
     stmt = select(events).where(events.c.tenant_id == tenant_id)
     if device_id is not None:
         stmt = stmt.where(events.c.device_id == device_id)
@@ -124,8 +126,7 @@ def list_events(
         stmt = stmt.where(events.c.time_ms >= start_ms)
     if end_ms is not None:
         stmt = stmt.where(events.c.time_ms < end_ms)
-    stmt = stmt.order_by(events.c.time_ms.desc(), events.c.id).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return fetch_page(conn, stmt, "events", [desc(events.c.time_ms), asc(events.c.id)], page)
 
 
 def count_events(conn: Connection, tenant_id: str) -> int:

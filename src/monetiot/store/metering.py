@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.domain.rollups import BucketKey, Delta
 from monetiot.store import bulk
+from monetiot.store.pages import asc, fetch_page
 from monetiot.store.schema import meters, presence, rollup_values, rollups
 from monetiot.store.sql import (
     dec_max,
@@ -35,9 +37,9 @@ def get_meter(conn: Connection, tenant_id: str, meter_id: str) -> Row | None:
     return dict(row) if row else None
 
 
-def list_meters(conn: Connection, tenant_id: str) -> list[Row]:
-    stmt = select(meters).where(meters.c.tenant_id == tenant_id).order_by(meters.c.id)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+def list_meters(conn: Connection, tenant_id: str, page: PageRequest | None = None) -> Page[Row]:
+    return fetch_page(conn, select(meters).where(meters.c.tenant_id == tenant_id), "meters",
+                      [asc(meters.c.id)], page)
 
 
 def add_deltas(conn: Connection, tenant_id: str, deltas: Mapping[BucketKey, Delta]) -> None:

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.store.outcome_tables import outcome_contracts, outcome_settlements
+from monetiot.store.pages import asc, fetch_page
 from monetiot.store.schema import presence
 
 Row = dict[str, Any]
@@ -27,11 +29,12 @@ def get_contract(conn: Connection, tenant_id: str, contract_id: str) -> Row | No
     return dict(row) if row else None
 
 
-def list_contracts(conn: Connection, tenant_id: str, customer_id: str | None) -> list[Row]:
+def list_contracts(conn: Connection, tenant_id: str, customer_id: str | None,
+                   page: PageRequest | None = None) -> Page[Row]:
     stmt = select(outcome_contracts).where(outcome_contracts.c.tenant_id == tenant_id)
     if customer_id is not None:
         stmt = stmt.where(outcome_contracts.c.customer_id == customer_id)
-    return [dict(r) for r in conn.execute(stmt.order_by(outcome_contracts.c.id)).mappings()]
+    return fetch_page(conn, stmt, "outcome_contracts", [asc(outcome_contracts.c.id)], page)
 
 
 def insert_settlement(conn: Connection, row: Row) -> None:

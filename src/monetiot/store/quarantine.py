@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from monetiot.domain.pages import Page, PageRequest
+from monetiot.store.pages import asc, fetch_page
 from monetiot.store.schema import quarantine
 
 Row = dict[str, Any]
@@ -32,13 +34,13 @@ def get(conn: Connection, tenant_id: str, entry_id: int) -> Row | None:
 
 
 def list_entries(conn: Connection, tenant_id: str, status: str | None = "open",
-                 limit: int = 100, after_id: int = 0) -> list[Row]:
+                 limit: int = 100, after_id: int = 0, cursor: str | None = None) -> Page[Row]:
     stmt = select(quarantine).where(quarantine.c.tenant_id == tenant_id,
                                     quarantine.c.id > after_id)
     if status is not None:
         stmt = stmt.where(quarantine.c.status == status)
-    stmt = stmt.order_by(quarantine.c.id).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return fetch_page(conn, stmt, "quarantine", [asc(quarantine.c.id)],
+                      PageRequest(limit=limit, cursor=cursor))
 
 
 def count_by_status(conn: Connection, tenant_id: str) -> dict[str, int]:

@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, String, any_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql
 
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.store import bulk
+from monetiot.store.pages import asc, fetch_page
 from monetiot.store.schema import (
     api_keys,
     assignments,
@@ -58,9 +60,9 @@ def get_api_key(conn: Connection, key_id: str) -> Row | None:
     return _one(conn, select(api_keys).where(api_keys.c.id == key_id))
 
 
-def list_api_keys(conn: Connection, tenant_id: str) -> list[Row]:
-    return _all(conn, select(api_keys).where(api_keys.c.tenant_id == tenant_id)
-                .order_by(api_keys.c.created_ms, api_keys.c.id))
+def list_api_keys(conn: Connection, tenant_id: str, page: PageRequest | None = None) -> Page[Row]:
+    return fetch_page(conn, select(api_keys).where(api_keys.c.tenant_id == tenant_id),
+                      "api_keys", [asc(api_keys.c.created_ms), asc(api_keys.c.id)], page)
 
 
 def revoke_api_key(conn: Connection, tenant_id: str, key_id: str, at_ms: int) -> bool:
@@ -93,9 +95,10 @@ def lock_customer(conn: Connection, tenant_id: str, customer_id: str) -> None:
                      .with_for_update())
 
 
-def list_customers(conn: Connection, tenant_id: str) -> list[Row]:
-    return _all(conn, select(customers).where(customers.c.tenant_id == tenant_id)
-                .order_by(customers.c.id))
+def list_customers(conn: Connection, tenant_id: str,
+                   page: PageRequest | None = None) -> Page[Row]:
+    return fetch_page(conn, select(customers).where(customers.c.tenant_id == tenant_id),
+                      "customers", [asc(customers.c.id)], page)
 
 
 def update_customer(conn: Connection, tenant_id: str, customer_id: str, values: Row) -> None:
@@ -120,9 +123,11 @@ def get_profile(conn: Connection, tenant_id: str, profile_id: str) -> Row | None
                                                     device_profiles.c.id == profile_id))
 
 
-def list_profiles(conn: Connection, tenant_id: str) -> list[Row]:
-    return _all(conn, select(device_profiles).where(device_profiles.c.tenant_id == tenant_id)
-                .order_by(device_profiles.c.id))
+def list_profiles(conn: Connection, tenant_id: str,
+                  page: PageRequest | None = None) -> Page[Row]:
+    return fetch_page(conn, select(device_profiles).where(
+        device_profiles.c.tenant_id == tenant_id), "device_profiles",
+        [asc(device_profiles.c.id)], page)
 
 
 # devices --------------------------------------------------------------------------------------
@@ -160,8 +165,8 @@ def _among(conn: Connection, column: Any, ids: list[str]) -> Any:
 
 
 def list_devices(conn: Connection, tenant_id: str, customer_id: str | None = None,
-                 at_ms: int | None = None) -> list[Row]:
-    stmt = select(devices).where(devices.c.tenant_id == tenant_id).order_by(devices.c.id)
+                 at_ms: int | None = None, page: PageRequest | None = None) -> Page[Row]:
+    stmt = select(devices).where(devices.c.tenant_id == tenant_id)
     if customer_id is not None and at_ms is not None:
         owned = select(assignments.c.device_id).where(
             assignments.c.tenant_id == tenant_id,
@@ -170,7 +175,7 @@ def list_devices(conn: Connection, tenant_id: str, customer_id: str | None = Non
             or_(assignments.c.valid_to_ms.is_(None), assignments.c.valid_to_ms > at_ms),
         )
         stmt = stmt.where(devices.c.id.in_(owned))
-    return _all(conn, stmt)
+    return fetch_page(conn, stmt, "devices", [asc(devices.c.id)], page)
 
 
 def update_device(conn: Connection, tenant_id: str, device_id: str, values: Row) -> None:

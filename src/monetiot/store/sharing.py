@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from monetiot.domain.pages import Page, PageRequest
+from monetiot.store.pages import asc, fetch_page
 from monetiot.store.schema import events
 from monetiot.store.sharing_tables import (
     sharing_assets,
@@ -60,9 +62,9 @@ def get_owner(conn: Connection, tenant_id: str, owner_id: str) -> Row | None:
                                                    sharing_owners.c.id == owner_id))
 
 
-def list_owners(conn: Connection, tenant_id: str) -> list[Row]:
-    return _all(conn, select(sharing_owners).where(sharing_owners.c.tenant_id == tenant_id)
-                .order_by(sharing_owners.c.id))
+def list_owners(conn: Connection, tenant_id: str, page: PageRequest | None = None) -> Page[Row]:
+    return fetch_page(conn, select(sharing_owners).where(sharing_owners.c.tenant_id == tenant_id),
+                      "owners", [asc(sharing_owners.c.id)], page)
 
 
 def insert_asset(conn: Connection, row: Row) -> None:
@@ -74,11 +76,12 @@ def get_asset(conn: Connection, tenant_id: str, asset_id: str) -> Row | None:
                                                    sharing_assets.c.id == asset_id))
 
 
-def list_assets(conn: Connection, tenant_id: str, owner_id: str | None = None) -> list[Row]:
+def list_assets(conn: Connection, tenant_id: str, owner_id: str | None = None,
+                page: PageRequest | None = None) -> Page[Row]:
     stmt = select(sharing_assets).where(sharing_assets.c.tenant_id == tenant_id)
     if owner_id is not None:
         stmt = stmt.where(sharing_assets.c.owner_id == owner_id)
-    return _all(conn, stmt.order_by(sharing_assets.c.id))
+    return fetch_page(conn, stmt, "assets", [asc(sharing_assets.c.id)], page)
 
 
 def insert_member(conn: Connection, row: Row) -> None:
@@ -90,11 +93,12 @@ def get_member(conn: Connection, tenant_id: str, member_id: str) -> Row | None:
                                                     sharing_members.c.id == member_id))
 
 
-def list_members(conn: Connection, tenant_id: str, customer_id: str | None = None) -> list[Row]:
+def list_members(conn: Connection, tenant_id: str, customer_id: str | None = None,
+                 page: PageRequest | None = None) -> Page[Row]:
     stmt = select(sharing_members).where(sharing_members.c.tenant_id == tenant_id)
     if customer_id is not None:
         stmt = stmt.where(sharing_members.c.customer_id == customer_id)
-    return _all(conn, stmt.order_by(sharing_members.c.id))
+    return fetch_page(conn, stmt, "members", [asc(sharing_members.c.id)], page)
 
 
 # bookings -------------------------------------------------------------------------------------
@@ -139,7 +143,7 @@ def get_booking(conn: Connection, tenant_id: str, booking_id: str,
 def list_bookings(conn: Connection, tenant_id: str, *, asset_id: str | None = None,
                   member_id: str | None = None, status: str | None = None,
                   start_ms: int | None = None, end_ms: int | None = None,
-                  limit: int = 1000) -> list[Row]:
+                  limit: int = 1000, cursor: str | None = None) -> Page[Row]:
     stmt = select(sharing_bookings).where(sharing_bookings.c.tenant_id == tenant_id)
     if asset_id is not None:
         stmt = stmt.where(sharing_bookings.c.asset_id == asset_id)
@@ -151,8 +155,9 @@ def list_bookings(conn: Connection, tenant_id: str, *, asset_id: str | None = No
         stmt = stmt.where(sharing_bookings.c.end_ms > start_ms)
     if end_ms is not None:
         stmt = stmt.where(sharing_bookings.c.start_ms < end_ms)
-    return _all(conn, stmt.order_by(sharing_bookings.c.start_ms, sharing_bookings.c.id)
-                .limit(limit))
+    return fetch_page(conn, stmt, "bookings",
+                      [asc(sharing_bookings.c.start_ms), asc(sharing_bookings.c.id)],
+                      PageRequest(limit=limit, cursor=cursor))
 
 
 def due_no_shows(conn: Connection, tenant_id: str, before_ms: int) -> list[Row]:
@@ -193,7 +198,7 @@ def active_session(conn: Connection, tenant_id: str, asset_id: str) -> Row | Non
 
 def list_sessions(conn: Connection, tenant_id: str, *, asset_id: str | None = None,
                   member_id: str | None = None, status: str | None = None,
-                  limit: int = 1000) -> list[Row]:
+                  limit: int = 1000, cursor: str | None = None) -> Page[Row]:
     stmt = select(sharing_sessions).where(sharing_sessions.c.tenant_id == tenant_id)
     if asset_id is not None:
         stmt = stmt.where(sharing_sessions.c.asset_id == asset_id)
@@ -201,8 +206,9 @@ def list_sessions(conn: Connection, tenant_id: str, *, asset_id: str | None = No
         stmt = stmt.where(sharing_sessions.c.member_id == member_id)
     if status is not None:
         stmt = stmt.where(sharing_sessions.c.status == status)
-    return _all(conn, stmt.order_by(sharing_sessions.c.start_ms, sharing_sessions.c.id)
-                .limit(limit))
+    return fetch_page(conn, stmt, "sessions",
+                      [asc(sharing_sessions.c.start_ms), asc(sharing_sessions.c.id)],
+                      PageRequest(limit=limit, cursor=cursor))
 
 
 def update_session(conn: Connection, tenant_id: str, session_id: str, values: Row,

@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
+from monetiot.domain.pages import Page, PageRequest
 from monetiot.store.billing_tables import outbox, webhook_deliveries, webhook_endpoints
+from monetiot.store.pages import asc, desc, fetch_page
 from monetiot.store.sql import insert_for
 
 Row = dict[str, Any]
@@ -37,9 +39,9 @@ def get_endpoint(conn: Connection, tenant_id: str, endpoint_id: str) -> Row | No
     return dict(row) if row is not None else None
 
 
-def list_endpoints(conn: Connection, tenant_id: str) -> list[Row]:
-    return _all(conn, select(_e).where(_e.c.tenant_id == tenant_id)
-                .order_by(_e.c.created_ms, _e.c.id))
+def list_endpoints(conn: Connection, tenant_id: str, page: PageRequest | None = None) -> Page[Row]:
+    return fetch_page(conn, select(_e).where(_e.c.tenant_id == tenant_id), "webhooks",
+                      [asc(_e.c.created_ms), asc(_e.c.id)], page)
 
 
 def active_endpoints(conn: Connection) -> list[Row]:
@@ -137,11 +139,14 @@ def get_delivery(conn: Connection, tenant_id: str, delivery_id: str) -> Row | No
 
 
 def list_deliveries(conn: Connection, tenant_id: str, endpoint_id: str, *,
-                    status: str | None = None, limit: int = 100) -> list[Row]:
+                    status: str | None = None, limit: int = 100,
+                    cursor: str | None = None) -> Page[Row]:
+    """Newest first."""
     stmt = _deliveries(tenant_id).where(_d.c.endpoint_id == endpoint_id)
     if status is not None:
         stmt = stmt.where(_d.c.status == status)
-    return _all(conn, stmt.order_by(_d.c.outbox_id.desc()).limit(limit))
+    return fetch_page(conn, stmt, "deliveries", [desc(_d.c.outbox_id), asc(_d.c.id)],
+                      PageRequest(limit=limit, cursor=cursor))
 
 
 def _deliveries(tenant_id: str) -> Any:

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from monetiot import __version__
 from monetiot.bootstrap import Platform
 from monetiot.currency_table import install as install_currencies
-from monetiot.web import console, errors
+from monetiot.web import console, errors, routing
 from monetiot.web.routes import (
     advisor,
     billing,
@@ -32,6 +32,7 @@ def create_app(platform: Platform) -> FastAPI:
                   description="Connect a fleet, meter it, price it, bill it.")
     app.state.platform = platform
     errors.install(app)
+    routing.install_openapi(app)
     app.include_router(registry.router)
     app.include_router(events.router)
     app.include_router(device_clocks.router)
@@ -43,6 +44,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(webhooks.router)
     app.include_router(advisor.router)
+    app.include_router(advisor.api)
     app.include_router(sharing.router)
     app.include_router(outcomes.router)
     app.include_router(console.router)  # /login, /console, /portal: pages for people

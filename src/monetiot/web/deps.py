@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
 from fastapi import Request
 
@@ -36,20 +35,3 @@ def principal(request: Request) -> Principal:
             return authenticate_key(uow, key)
     raise Unauthorized("send `Authorization: Bearer <API key>` (or a device's Basic credentials)")
 
-
-async def exact_body(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object with exact numbers (never through a binary float)."""
-    from monetiot.domain import jsonexact
-    from monetiot.domain.errors import InvalidInput
-    from monetiot.domain.events import depth_problem
-
-    try:
-        doc = jsonexact.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-        raise InvalidInput(f"not valid JSON: {exc}", field="body") from None
-    if not isinstance(doc, dict):
-        raise InvalidInput("must be a JSON object", field="body")
-    problem = depth_problem(doc, "the body")
-    if problem is not None:
-        raise InvalidInput(problem, field="body")
-    return doc

@@ -67,5 +67,8 @@ def install(app: FastAPI) -> None:
         where = [str(p) for p in first.get("loc", ())]
         loc = [] if first.get("type") == "json_invalid" else where[1:]  # [1] is a byte offset
         field = ".".join(loc) or (where[0] if where else None)  # the body as a whole: "body"
-        return problem(422, "invalid input", f"{field}: {first.get('msg', 'invalid')}"
-                       if field else str(first.get("msg", "invalid")), field)
+        message = str(first.get("msg", "invalid"))
+        reason = (first.get("ctx") or {}).get("error")
+        if first.get("type") == "json_invalid" and reason:
+            message = f"not valid JSON: {reason}"  # what is wrong with it (too deep, ...)
+        return problem(422, "invalid input", f"{field}: {message}" if field else message, field)

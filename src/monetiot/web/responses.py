@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi.responses import JSONResponse
-
 from monetiot.domain.errors import InvalidInput
 
 
@@ -19,10 +17,6 @@ def exact(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [exact(v) for v in value]
     return value
-
-
-def respond(value: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(exact(value), status_code=status)
 
 
 MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z

@@ -33,6 +33,7 @@ from monetiot.domain.outcomes.contract import (
     Sla,
 )
 from monetiot.domain.outcomes.regression import Fit, Observation, fit
+from monetiot.domain.timetext import period_text
 
 MINUTE_MS = 60_000
 ZERO = Decimal(0)
@@ -216,7 +217,7 @@ def _label(contract: Contract) -> str:
 
 
 def _dates(period: ReportingPeriod) -> str:
-    return f"{iso_from_ms(period.start_ms)[:10]} to {iso_from_ms(period.end_ms)[:10]}"
+    return period_text(period.start_ms, period.end_ms)
 
 
 def _span(period: ReportingPeriod) -> Json:

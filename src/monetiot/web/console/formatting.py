@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from monetiot.domain.money import currency_exponent
+from monetiot.domain.timetext import period_text
 
 _THOUSANDTH = Decimal("0.001")
 
@@ -73,11 +74,9 @@ def day(ms: int | None, tz: str = "UTC") -> str:
 
 
 def period(start_ms: int | None, end_ms: int | None, tz: str = "UTC") -> str:
-    """`2026-10-01 – 2026-10-31`: the last day shown is the one before the end (exclusive)."""
-    if start_ms is None or end_ms is None:
-        return "–"
-    last = end_ms - 1 if end_ms > start_ms else end_ms
-    return f"{day(start_ms, tz)} – {day(last, tz)}"
+    """`1 Oct 2026 – 31 Oct 2026`: first and last day inside [start, end), as everywhere people
+    read a period (domain/timetext.py)."""
+    return period_text(start_ms, end_ms, tz) or "–"
 
 
 def ago(ms: int | None, now_ms: int) -> str:

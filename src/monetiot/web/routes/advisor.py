@@ -15,8 +15,8 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from monetiot.bootstrap import Platform
@@ -29,12 +29,12 @@ from monetiot.domain.advisor import (
 from monetiot.domain.errors import InvalidInput
 from monetiot.services import advisor
 from monetiot.services.access import Principal
-from monetiot.web.deps import exact_body, platform, principal
-from monetiot.web.responses import respond
+from monetiot.web.deps import platform, principal
+from monetiot.web.routing import ApiRouter
+from monetiot.web.schemas.advisor import Advice, AdviceRequest
 
-router = APIRouter()
-
-_BODY = frozenset({"assumptions", "usage", "from", "to"})
+router = APIRouter()  # the pages for people
+api = ApiRouter()  # POST /v1/advisor
 
 _INDEX = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Revenue-model advisor</title>
@@ -81,15 +81,17 @@ def _example_report(assumptions: Path, usage: Path, stamp: tuple[int, int]) -> s
     return render(doc, "Revenue-model advisor: worked example")
 
 
-@router.post("/v1/advisor")
-async def post_advisor(request: Request, format: str = "json",
+@api.post("/advisor", response_model=Advice, responses={
+    200: {"content": {"text/html": {"schema": {"type": "string"}}},
+          "description": "The advice (JSON), or its HTML report with `?format=html`"}})
+async def post_advisor(request: AdviceRequest, format: str = "json",
                        who: Principal = Depends(principal),
                        plat: Platform = Depends(platform)) -> Response:
     """Rank the business models for the posted assumptions and usage (or the tenant's)."""
     who.require("read")
     if format not in ("json", "html"):
         raise InvalidInput("json or html", field="format")
-    body = await _body(request)
+    body = request.doc()
 
     def work() -> dict[str, Any]:
         try:
@@ -104,7 +106,8 @@ async def post_advisor(request: Request, format: str = "json",
         from monetiot.reports.advisor import render
 
         return HTMLResponse(render(doc))
-    return respond(doc)
+    return JSONResponse(Advice.of(doc).model_dump(mode="json", by_alias=True,
+                                                  exclude_unset=True))
 
 
 def _history(body: dict[str, Any], parsed: Assumptions, who: Principal,
@@ -120,15 +123,4 @@ def _history(body: dict[str, Any], parsed: Assumptions, who: Principal,
             raise InvalidInput("a month like 2026-01", field=name)
     with plat.uow(readonly=True) as uow:
         return advisor.usage_from_store(uow, who.tenant, parsed, plat.clock.now_ms(), start, end)
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    doc = await exact_body(request)
-    unknown = sorted(set(doc) - _BODY)
-    if unknown:
-        raise InvalidInput(f"unknown field; expected some of {', '.join(sorted(_BODY))}",
-                           field=unknown[0])
-    if doc.get("assumptions") is None:
-        raise InvalidInput("missing: the assumptions document", field="assumptions")
-    return doc
 

@@ -6,7 +6,7 @@ export holds only the caller's rows. Files come as attachments with a filename.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from monetiot.bootstrap import Platform
@@ -14,8 +14,9 @@ from monetiot.documents.exports import ExportFilter, export_csv, invoice_documen
 from monetiot.services.access import Principal
 from monetiot.web.deps import platform, principal
 from monetiot.web.responses import parse_time
+from monetiot.web.routing import ApiRouter
 
-router = APIRouter(prefix="/v1")
+router = ApiRouter()
 
 
 def _attachment(content: bytes | str, media_type: str, filename: str) -> Response:
@@ -24,7 +25,8 @@ def _attachment(content: bytes | str, media_type: str, filename: str) -> Respons
 
 
 @router.get("/invoices/{invoice_id}/pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses={200: {"content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}})
 def invoice_pdf(invoice_id: str, who: Principal = Depends(principal),
                 plat: Platform = Depends(platform)) -> Response:
     """The invoice as the PDF a customer receives (`<number>.pdf`, or `<id>.pdf` for a draft)."""
@@ -47,7 +49,7 @@ def export_filter(customer: str | None = None, status: str | None = None,
 
 
 @router.get("/exports/invoices.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def invoices_export(where: ExportFilter = Depends(export_filter),
                     who: Principal = Depends(principal),
                     plat: Platform = Depends(platform)) -> Response:
@@ -59,7 +61,7 @@ def invoices_export(where: ExportFilter = Depends(export_filter),
 
 
 @router.get("/exports/invoice-lines.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def lines_export(where: ExportFilter = Depends(export_filter),
                  who: Principal = Depends(principal),
                  plat: Platform = Depends(platform)) -> Response:

@@ -9,7 +9,7 @@
   the period was settled before.
 - POST /v1/outcomes/preview (read): stateless, like `monetiot outcome-preview`.
 
-Bodies are read with exact decimals (JSON numbers never pass through a binary float); every id
+Bodies are typed and read with exact decimals (never through a binary float); every id
 is looked up in the key's tenant, so another tenant's ids answer 404.
 """
 
@@ -17,54 +17,77 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Response
 from starlette.concurrency import run_in_threadpool
 
 from monetiot.bootstrap import Platform
 from monetiot.domain.outcomes import parse_contract, preview
+from monetiot.domain.pages import PageRequest
 from monetiot.services import outcomes
 from monetiot.services.access import Principal
-from monetiot.web.deps import exact_body, platform, principal
-from monetiot.web.responses import respond
+from monetiot.web.deps import platform, principal
+from monetiot.web.routing import ApiRouter, page, schema_ref
+from monetiot.web.schemas.outcomes import (
+    Contract,
+    ContractIn,
+    ContractList,
+    ContractSummary,
+    OutcomePreview,
+    SettleIn,
+    Settlement,
+)
 
-router = APIRouter(prefix="/v1")
+router = ApiRouter()
 
-@router.post("/outcome-contracts")
-async def create_contract(request: Request, who: Principal = Depends(principal),
-                          plat: Platform = Depends(platform)) -> JSONResponse:
+
+def _again(model: type[ContractSummary] | type[Settlement], what: str) -> dict[int | str,
+                                                                             dict[str, Any]]:
+    return {200: {"description": what,
+                  "content": {"application/json": {"schema": schema_ref(model)}}}}
+
+
+@router.post("/outcome-contracts", status_code=201,
+             responses=_again(ContractSummary, "The same terms were stored before"))
+async def create_contract(body: ContractIn, response: Response,
+                          who: Principal = Depends(principal),
+                          plat: Platform = Depends(platform)) -> ContractSummary:
     who.require("admin")
-    doc = await exact_body(request)
+    doc = body.doc()
 
     def work() -> tuple[dict[str, Any], bool]:
         with plat.uow() as uow:
             return outcomes.create(uow, plat.clock.now_ms(), who.tenant, doc)
 
     view, created = await run_in_threadpool(work)
-    return respond(view, 201 if created else 200)
+    response.status_code = 201 if created else 200
+    return ContractSummary.of(view)
 
 
 @router.get("/outcome-contracts")
 def list_contracts(customer: str | None = None, who: Principal = Depends(principal),
-                   plat: Platform = Depends(platform)) -> JSONResponse:
+                   plat: Platform = Depends(platform),
+                   pages: PageRequest = Depends(page)) -> ContractList:
     who.require("read")
     with plat.uow(readonly=True) as uow:
-        return respond({"outcome_contracts": outcomes.list_all(uow, who.tenant, customer)})
+        found = outcomes.list_all(uow, who.tenant, customer, pages)
+    return ContractList.page("outcome_contracts", found)
 
 
 @router.get("/outcome-contracts/{contract_id}")
 def get_contract(contract_id: str, who: Principal = Depends(principal),
-                 plat: Platform = Depends(platform)) -> JSONResponse:
+                 plat: Platform = Depends(platform)) -> Contract:
     who.require("read")
     with plat.uow(readonly=True) as uow:
-        return respond(outcomes.get(uow, who.tenant, contract_id))
+        return Contract.of(outcomes.get(uow, who.tenant, contract_id))
 
 
-@router.post("/outcome-contracts/{contract_id}/settle")
-async def settle(contract_id: str, request: Request, who: Principal = Depends(principal),
-                 plat: Platform = Depends(platform)) -> JSONResponse:
+@router.post("/outcome-contracts/{contract_id}/settle", status_code=201,
+             responses=_again(Settlement, "The period was settled before"))
+async def settle(contract_id: str, period: SettleIn, response: Response,
+                 who: Principal = Depends(principal),
+                 plat: Platform = Depends(platform)) -> Settlement:
     who.require("admin")
-    body = await exact_body(request)
+    body = period.doc()
 
     def work() -> tuple[dict[str, Any], bool]:
         with plat.uow() as uow:
@@ -72,13 +95,14 @@ async def settle(contract_id: str, request: Request, who: Principal = Depends(pr
                                           body)
 
     settlement, created = await run_in_threadpool(work)
-    return respond(settlement, 201 if created else 200)
+    response.status_code = 201 if created else 200
+    return Settlement.of(settlement)
 
 
 @router.post("/outcomes/preview")
-async def preview_contract(request: Request,
-                           who: Principal = Depends(principal)) -> JSONResponse:
+async def preview_contract(body: ContractIn,
+                           who: Principal = Depends(principal)) -> OutcomePreview:
     """The contract's model, and every reporting period's outcome from its inline actuals."""
     who.require("read")
-    doc = await exact_body(request)
-    return respond(await run_in_threadpool(lambda: preview(parse_contract(doc))))
+    doc = body.doc()
+    return OutcomePreview.of(await run_in_threadpool(lambda: preview(parse_contract(doc))))

@@ -2,42 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Body, Depends
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Query
 
 from monetiot.bootstrap import Platform
 from monetiot.domain.errors import InvalidInput
+from monetiot.domain.pages import PageRequest
 from monetiot.services import metering
 from monetiot.services.access import Principal
 from monetiot.web.deps import platform, principal
-from monetiot.web.responses import parse_time, respond
+from monetiot.web.responses import parse_time
+from monetiot.web.routing import ApiRouter, page
+from monetiot.web.schemas.usage import Meter, MeterCreate, MeterList, Usage
 
-router = APIRouter(prefix="/v1")
+router = ApiRouter()
 
 
 @router.post("/meters", status_code=201)
-def create_meter(doc: dict[str, Any] = Body(...), who: Principal = Depends(principal),
-                 plat: Platform = Depends(platform)) -> JSONResponse:
+def create_meter(body: MeterCreate, who: Principal = Depends(principal),
+                 plat: Platform = Depends(platform)) -> Meter:
     who.require("admin")
     with plat.uow() as uow:
-        return respond(metering.create_meter(uow, plat.clock.now_ms(), who.tenant, doc), 201)
+        return Meter.of(metering.create_meter(uow, plat.clock.now_ms(), who.tenant, body.doc()))
 
 
 @router.get("/meters")
-def list_meters(who: Principal = Depends(principal),
-                plat: Platform = Depends(platform)) -> JSONResponse:
+def list_meters(who: Principal = Depends(principal), plat: Platform = Depends(platform),
+                pages: PageRequest = Depends(page)) -> MeterList:
     who.require("read")
     with plat.uow(readonly=True) as uow:
-        return respond({"meters": metering.list_meters(uow, who.tenant)})
+        found = metering.list_meters(uow, who.tenant, pages)
+    return MeterList.page("meters", found)
 
 
 @router.get("/usage")
-def usage(meter: str, start: str, end: str, window: str = "total", tz: str | None = None,
-          customer: str | None = None, device: str | None = None, group_by: str = "",
+def usage(meter: str, start: str = Query(description="RFC 3339 or epoch ms (inclusive)"),
+          end: str = Query(description="RFC 3339 or epoch ms (exclusive)"),
+          window: str = Query("total", description="hour, day, month or total"),
+          tz: str | None = None, customer: str | None = None, device: str | None = None,
+          group_by: str = Query("", description="customer, device and/or group, by commas"),
           who: Principal = Depends(principal),
-          plat: Platform = Depends(platform)) -> JSONResponse:
+          plat: Platform = Depends(platform)) -> Usage:
     """Usage of `meter` over [start, end) per window (hour, day, month or total).
 
     Day and month windows follow `tz`, or the customer's time zone when `customer` is given.
@@ -62,4 +66,4 @@ def usage(meter: str, start: str, end: str, window: str = "total", tz: str | Non
         except InvalidInput as exc:  # the domain says from/to; this API says start/end
             exc.field = {"from": "start", "to": "end"}.get(exc.field or "", exc.field)
             raise
-    return respond({"meter": meter, "window": window, "tz": query.tz, "usage": rows})
+    return Usage.of({"meter": meter, "window": window, "tz": query.tz, "usage": rows})

@@ -2,63 +2,71 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Body, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Query
 
 from monetiot.bootstrap import Platform
+from monetiot.domain.pages import PageRequest
 from monetiot.services import webhooks
 from monetiot.services.access import Principal
 from monetiot.web.deps import platform, principal
-from monetiot.web.responses import respond
+from monetiot.web.routing import ApiRouter, page
+from monetiot.web.schemas.payments import (
+    Delivery,
+    DeliveryList,
+    NewWebhookEndpoint,
+    WebhookCreate,
+    WebhookEndpoint,
+    WebhookList,
+)
 
-router = APIRouter(prefix="/v1")
-Doc = dict[str, Any]
+router = ApiRouter()
 
 
 @router.post("/webhooks", status_code=201)
-def create_endpoint(doc: Doc = Body(...), who: Principal = Depends(principal),
-                    plat: Platform = Depends(platform)) -> JSONResponse:
-    """`{"url": "https://...", "types": ["invoice.finalized"]}`; the answer's `secret` is shown
-    this once."""
+def create_endpoint(body: WebhookCreate, who: Principal = Depends(principal),
+                    plat: Platform = Depends(platform)) -> NewWebhookEndpoint:
+    """The answer's `secret` is shown this once."""
     who.require("admin")
     with plat.uow() as uow:
-        return respond(webhooks.create_endpoint(uow, plat.clock.now_ms(), who.tenant, doc), 201)
+        return NewWebhookEndpoint.of(webhooks.create_endpoint(uow, plat.clock.now_ms(),
+                                                              who.tenant, body.doc()))
 
 
 @router.get("/webhooks")
-def list_endpoints(who: Principal = Depends(principal),
-                   plat: Platform = Depends(platform)) -> JSONResponse:
+def list_endpoints(who: Principal = Depends(principal), plat: Platform = Depends(platform),
+                   pages: PageRequest = Depends(page)) -> WebhookList:
     who.require("admin")
     with plat.uow(readonly=True) as uow:
-        return respond({"webhooks": webhooks.list_endpoints(uow, who.tenant)})
+        found = webhooks.list_endpoints(uow, who.tenant, pages)
+    return WebhookList.page("webhooks", found)
 
 
 @router.delete("/webhooks/{endpoint_id}")
 def remove_endpoint(endpoint_id: str, who: Principal = Depends(principal),
-                    plat: Platform = Depends(platform)) -> JSONResponse:
+                    plat: Platform = Depends(platform)) -> WebhookEndpoint:
     who.require("admin")
     with plat.uow() as uow:
-        return respond(webhooks.remove_endpoint(uow, who.tenant, endpoint_id))
+        return WebhookEndpoint.of(webhooks.remove_endpoint(uow, who.tenant, endpoint_id))
 
 
 @router.get("/webhooks/{endpoint_id}/deliveries")
-def list_deliveries(endpoint_id: str, status: str | None = None,
-                    limit: int = Query(100, ge=1, le=1000),
-                    who: Principal = Depends(principal),
-                    plat: Platform = Depends(platform)) -> JSONResponse:
+def list_deliveries(endpoint_id: str,
+                    status: str | None = Query(None, description="pending, delivered or "
+                                                                  "failed"),
+                    who: Principal = Depends(principal), plat: Platform = Depends(platform),
+                    pages: PageRequest = Depends(page)) -> DeliveryList:
     who.require("admin")
     with plat.uow(readonly=True) as uow:
-        return respond({"deliveries": webhooks.list_deliveries(
-            uow, who.tenant, endpoint_id, status=status, limit=limit)})
+        found = webhooks.list_deliveries(uow, who.tenant, endpoint_id, status=status,
+                                         limit=pages.limit or 100, cursor=pages.cursor)
+    return DeliveryList.page("deliveries", found)
 
 
 @router.post("/webhooks/deliveries/{delivery_id}/retry")
 def retry_delivery(delivery_id: str, who: Principal = Depends(principal),
-                   plat: Platform = Depends(platform)) -> JSONResponse:
+                   plat: Platform = Depends(platform)) -> Delivery:
     """Make a failed delivery due now (the webhook worker sends it, with the same id)."""
     who.require("admin")
     with plat.uow() as uow:
-        return respond(webhooks.retry_delivery(uow, plat.clock.now_ms(), who.tenant,
-                                               delivery_id))
+        return Delivery.of(webhooks.retry_delivery(uow, plat.clock.now_ms(), who.tenant,
+                                                   delivery_id))
