@@ -8,9 +8,10 @@ cut short, how many cycles remain, with a calibrated interval. Invariants:
 - features of a cycle use only that cycle and the ones before it (causal), so a training row
   looks exactly like a live history ending there; channels that do not vary in training are
   dropped; the rest are standardised with the training mean and spread;
-- the interval is split-conformal over whole held-out units (Mondrian, by predicted RUL band):
-  the calibration units are never used to fit the model that is calibrated, and the final point
-  model is refit on every unit;
+- the interval is split-conformal over whole held-out units (Mondrian, by predicted RUL band),
+  calibrated on the cycles where the capped target is below the cap (degradation has begun:
+  the cycles an alert is about): the calibration units never fit the model that is
+  calibrated, and the final point model is refit on every unit;
 - numpy and LightGBM are imported here only; callers import this module lazily.
 """
 
@@ -35,9 +36,9 @@ class RulSettings:
     """Model and interval settings (chosen by grouped cross-validation, bench/insights_cv.py)."""
 
     cap: int = 125
-    trees: int = 600
+    trees: int = 900
     learning_rate: float = 0.03
-    leaves: int = 15
+    leaves: int = 7
     min_child: int = 50
     feature_fraction: float = 0.7
     bagging_fraction: float = 0.8
@@ -175,6 +176,8 @@ class RulModel:
         np = _np()
         x, y = self._table(histories)
         pred = np.clip(booster.predict(x), 0.0, self.settings.cap)
+        degrading = y < self.settings.cap
+        x, y, pred = x[degrading], y[degrading], pred[degrading]
         band = np.searchsorted(BANDS, pred, side="right") - 1
         q = 1.0 - (1.0 - self.settings.coverage) / 2.0
         margins = []
