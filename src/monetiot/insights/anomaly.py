@@ -1,31 +1,37 @@
 """Streaming anomaly detection on one numeric series: learn its normal behaviour, flag departures.
 
 A `Detector` (its `Settings`: one setting for every series) folds readings one at a time into a
-`SeriesState` (one per series; 1,641 bytes serialised) and returns a `Verdict` per reading.
+`SeriesState` (one per series; 1,649 bytes serialised) and returns a `Verdict` per reading.
 The model, per series, learned without labels:
 - expected value = level + daily profile (24 hourly knots) + weekly correction (168 knots); the
   profiles are interpolated linearly in wall-clock time and learn per hour of data, so any
-  sampling rate works, and a series without a cycle keeps them near zero;
-- the deseasonalised value is averaged over about 2, 8, 32 and 128 readings (exponentially);
-  each average's departure from the slow level, divided by that departure's own long-run mean
-  absolute value, is a score in "times the usual": the short averages catch spikes and jumps
-  (a lone outlier counts half, since one reading may be a glitch), the long ones catch a
-  series that stays away from normal for hours;
-- score = the largest of the four; an anomaly is raised when it reaches `threshold`, after
-  `warmup` readings, unless the series is already in an anomaly episode (an episode ends after
-  `quiet` readings below threshold): one alert per episode.
+  sampling rate works, and a series without a daily or weekly cycle keeps them near zero;
+- the deseasonalised value is averaged exponentially over four wall-clock horizons (10 min,
+  1 h, 4 h, 16 h); each average's departure from the slow level, divided by that departure's own
+  long-run mean absolute value, says how unusual the series is at that time scale ("times the
+  usual", whatever the unit and noise of the series);
+- score = the geometric mean of the four: an anomaly is a departure that is unusual at every
+  time scale at once. A lone outlier (unusual only at the shortest scale) or a slow wander
+  (only at the longest) scores low; a series that leaves its normal range and stays away for
+  a while scores high, whatever its sampling rate;
+- an anomaly is raised when the score reaches `threshold`, once `warmup` readings and
+  `warmup_hours` of data have been learned, unless the series is already in an anomaly episode
+  (an episode ends after `quiet` readings below threshold): one alert per episode.
 Invariants:
 - readings are folded in time order: one at or before the newest folded time (a duplicate, or
   out of order: the NAB machine_temperature file repeats an hour) changes nothing; its verdict
-  says `late` and carries its score against the current model, and never raises an anomaly;
+  says `late` and carries its distance from the current expectation, and never raises an
+  anomaly (the stored reading is kept by ingest; the model cannot rewind);
 - a gap longer than `gap_steps` typical steps re-anchors the level and the averages at the
   first reading after it (they described a past that is gone); profiles and scales are kept;
-- learning is robust and slow: updates are clipped to `clip` times the usual deviation and the
-  scales have a memory of thousands of readings, so an anomaly lasting hours does not teach the
-  model that it is normal, while a lasting change is absorbed;
+  the horizons' weights use the elapsed time capped at 4 typical steps;
+- learning is robust and slow: level and profile updates are clipped to `clip` times the usual
+  departure and the scales remember ~5,000 readings, so an anomaly lasting hours does not teach
+  the model that it is normal, while a lasting change is absorbed by the level;
 - `SeriesState.to_bytes` / `from_bytes` round-trip exactly (doubles), so a detector resumed from
   storage says exactly what an uninterrupted one would;
-- pure Python, no I/O, no clock: the same code runs live and in evaluation.
+- pure Python, no I/O, no clock: the same code runs live and in evaluation. Series sampled
+  faster than about once a minute should be fed per-minute means (the horizons start at 10 min).
 """
 
 from __future__ import annotations
@@ -37,11 +43,10 @@ from dataclasses import dataclass, field
 HOUR_MS = 3_600_000
 DAY_KNOTS = 24
 WEEK_KNOTS = 168
-HORIZONS = (1 / 2, 1 / 8, 1 / 32, 1 / 128)  # weights of the exponential averages
-KINDS = ("jump", "shift", "shift", "drift")  # what a high score at each horizon means
+HORIZONS_HOURS = (1 / 6, 1.0, 4.0, 16.0)  # time constants of the exponential averages
 _FORMAT_VERSION = 1
-_H = len(HORIZONS)
-_FORMAT = f"<BIqIddd{_H}d{_H}d{DAY_KNOTS}d{WEEK_KNOTS}d"
+_H = len(HORIZONS_HOURS)
+_FORMAT = f"<BIqqIddd{_H}d{_H}d{DAY_KNOTS}d{WEEK_KNOTS}d"
 _TINY = 1e-12
 
 
@@ -49,8 +54,9 @@ _TINY = 1e-12
 class Settings:
     """How every series is learned and judged (one setting for all series)."""
 
-    threshold: float = 5.5
+    threshold: float = 3.0
     warmup: int = 300
+    warmup_hours: float = 24.0
     quiet: int = 50
     level_alpha: float = 1 / 1000
     day_alpha: float = 0.1  # per day of data
@@ -65,6 +71,7 @@ class SeriesState:
     """What one series has learned so far; `to_bytes` / `from_bytes` round-trip it exactly."""
 
     n: int = 0
+    first_ms: int = 0
     last_ms: int = 0
     episode: int = 0  # readings left in the current anomaly episode (0: none)
     step_ms: float = 0.0
@@ -76,7 +83,8 @@ class SeriesState:
     week: list[float] = field(default_factory=lambda: [0.0] * WEEK_KNOTS)
 
     def to_bytes(self) -> bytes:
-        return struct.pack(_FORMAT, _FORMAT_VERSION, self.n, self.last_ms, self.episode,
+        return struct.pack(_FORMAT, _FORMAT_VERSION, self.n, self.first_ms, self.last_ms,
+                           self.episode,
                            self.step_ms, self.level, self.reserved, *self.means, *self.scales,
                            *self.day, *self.week)
 
@@ -85,12 +93,13 @@ class SeriesState:
         if len(data) != struct.calcsize(_FORMAT) or data[0] != _FORMAT_VERSION:
             raise ValueError("not a serialised SeriesState of this version")
         v = struct.unpack(_FORMAT, data)
-        i = 7
+        i = 8
         parts = []
         for size in (_H, _H, DAY_KNOTS, WEEK_KNOTS):
             parts.append(list(v[i:i + size]))
             i += size
-        return cls(n=v[1], last_ms=v[2], episode=v[3], step_ms=v[4], level=v[5], reserved=v[6],
+        return cls(n=v[1], first_ms=v[2], last_ms=v[3], episode=v[4], step_ms=v[5], level=v[6],
+                   reserved=v[7],
                    means=parts[0], scales=parts[1], day=parts[2], week=parts[3])
 
 
@@ -106,7 +115,6 @@ class Verdict:
     score: float
     anomaly: bool
     late: bool = False
-    kind: str = ""
     explanation: str = ""
 
 
@@ -122,6 +130,7 @@ class Detector:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
+        self._alpha_cache: dict[float, list[float]] = {}
 
     def new_state(self) -> SeriesState:
         return SeriesState()
@@ -141,7 +150,7 @@ class Detector:
             raise ValueError(f"the reading at {time_ms} is not a finite number: {value!r}")
         if state.n == 0:
             state.n = 1
-            state.last_ms = time_ms
+            state.first_ms = state.last_ms = time_ms
             state.level = value
             state.means = [value] * _H
             return Verdict(time_ms, value, value, value, value, 0.0, False)
@@ -158,30 +167,41 @@ class Detector:
         level = state.level
         floor = _TINY * (1.0 + abs(level))
         means, scales = state.means, state.scales
-        best, best_k = 0.0, 0
-        for k, alpha in enumerate(HORIZONS):
+        log_sum = 0.0
+        above = 0
+        for k, alpha in enumerate(self._alphas(min(gap, 4 * state.step_ms))):
             means[k] += alpha * (u - means[k])
-            ratio = abs(means[k] - level) / (scales[k] + floor)
-            if ratio > best:
-                best, best_k = ratio, k
+            log_sum += math.log(abs(means[k] - level) / (scales[k] + floor) + _TINY)
+            above += means[k] > level
+        score = math.exp(log_sum / _H) if state.n > 1 else 0.0
         expected = level + seasonal
         band = s.threshold * (scales[0] + floor)
         anomaly = False
         if state.episode > 0:
-            state.episode = state.episode - 1 if best < s.threshold else s.quiet
-        elif best >= s.threshold and state.n >= s.warmup:
+            state.episode = state.episode - 1 if score < s.threshold else s.quiet
+        elif (score >= s.threshold and state.n >= s.warmup
+              and time_ms - state.first_ms >= s.warmup_hours * HOUR_MS):
             anomaly = True
             state.episode = s.quiet
         self._learn(state, time_ms, u, min(gap, HOUR_MS) / HOUR_MS, floor)
         explanation = ""
         if anomaly:
-            side = "above" if means[best_k] > level else "below"
-            span = round(2 / HORIZONS[best_k] - 1)
-            explanation = (f"{value:.6g} is {side} the expected {expected - band:.6g} to "
-                           f"{expected + band:.6g}: over the last ~{span} readings the series "
-                           f"is {best:.1f}x its usual departure from normal ({KINDS[best_k]})")
-        return Verdict(time_ms, value, expected, expected - band, expected + band, best, anomaly,
-                       kind=KINDS[best_k] if anomaly else "", explanation=explanation)
+            side = "above" if 2 * above > _H else "below"
+            explanation = (f"{value:.6g} at {side} normal: the series has been {score:.1f}x its "
+                           f"usual departure from its expected level over 10 minutes to 16 "
+                           f"hours (expected {expected - band:.6g} to {expected + band:.6g})")
+        return Verdict(time_ms, value, expected, expected - band, expected + band, score,
+                       anomaly, explanation=explanation)
+
+    def _alphas(self, elapsed_ms: float) -> list[float]:
+        """The averages' weights for a step of `elapsed_ms` (cached: most steps are equal)."""
+        alphas = self._alpha_cache.get(elapsed_ms)
+        if alphas is None:
+            if len(self._alpha_cache) > 256:
+                self._alpha_cache.clear()
+            alphas = [1.0 - math.exp(-elapsed_ms / (h * HOUR_MS)) for h in HORIZONS_HOURS]
+            self._alpha_cache[elapsed_ms] = alphas
+        return alphas
 
     def _learn(self, state: SeriesState, time_ms: int, u: float, hours: float,
                floor: float) -> None:

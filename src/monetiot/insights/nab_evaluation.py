@@ -1,10 +1,11 @@
 """The anomaly detector run over a directory of series and scored with NAB's rules.
 
-Invariants: every series (a `.csv` under the directory whose header is `timestamp,value`; other
-CSVs, such as NAB's result tables, are not series and are skipped) goes through `Detector.update` one reading at a time, in file order,
-with the default `Settings` and a state round-tripped through `to_bytes`/`from_bytes` every
-`STORE_EVERY` readings, exactly as the live subscriber stores it; a row's detection is the
-verdict's `anomaly` flag (late rows never detect). Every `*.csv` under the directory is
+Invariants: every series (a `.csv` under the directory whose header is `timestamp,value`;
+other CSVs, such as NAB's result tables, are not series and are skipped) goes through
+`Detector.update` one reading at a time, in file order, with the default `Settings` and a state
+round-tripped through `to_bytes`/`from_bytes` every `STORE_EVERY` readings, as the live
+subscriber stores it; a row's detection is the verdict's `anomaly` flag (late rows never
+detect). Every `*.csv` under the directory is
 evaluated (sorted by relative path); its windows are the entry whose key is the relative path
 or ends with `/NAME.csv`; a file without an entry is an error, entries without a file are
 ignored (NAB's full label file can be used with a subset of its data).

@@ -37,7 +37,8 @@ def evaluate_cmapss(train: Path, test: Path, rul: Path, seed: int = 0,
     estimates = [model.estimate(e.rows) for e in tests]
     cap = settings.cap
     errors = [e.rul - min(t, cap) for e, t in zip(estimates, truth, strict=True)]
-    covered = sum(1 for e, t in zip(estimates, truth, strict=True) if e.low <= min(t, cap) <= e.high)
+    covered = sum(1 for e, t in zip(estimates, truth, strict=True)
+                  if e.low <= min(t, cap) <= e.high)
     return {
         "rmse": round(math.sqrt(sum(d * d for d in errors) / len(errors)), 4),
         "nasa_score": round(nasa_score(errors), 2),
