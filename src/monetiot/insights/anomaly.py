@@ -11,9 +11,10 @@ The model, per series, learned without labels:
   long-run mean absolute value, says how unusual the series is at that time scale ("times the
   usual", whatever the unit and noise of the series);
 - score = the geometric mean of the four: an anomaly is a departure that is unusual at every
-  time scale at once. A lone outlier (unusual only at the shortest scale) or a slow wander
-  (only at the longest) scores low; a series that leaves its normal range and stays away for
-  a while scores high, whatever its sampling rate;
+  time scale at once. A slow wander (unusual only at the longest scale) scores low; a series
+  that leaves its normal range and stays away for a while scores high, whatever its sampling
+  rate. A lone outlier counts only if `spike` times more unusual at the shortest scale than
+  the threshold asks (one reading may be a glitch; a wild one is still news);
 - an anomaly is raised when the score reaches `threshold`, once `warmup` readings and
   `warmup_hours` of data have been learned, unless the series is already in an anomaly episode
   (an episode ends after `quiet` readings below threshold): one alert per episode.
@@ -55,6 +56,7 @@ class Settings:
     """How every series is learned and judged (one setting for all series)."""
 
     threshold: float = 3.0
+    spike: float = 2.5  # a lone departure must be this many times more unusual to count
     warmup: int = 300
     warmup_hours: float = 24.0
     quiet: int = 50
@@ -169,11 +171,16 @@ class Detector:
         means, scales = state.means, state.scales
         log_sum = 0.0
         above = 0
+        ratio = 0.0
         for k, alpha in enumerate(self._alphas(min(gap, 4 * state.step_ms))):
             means[k] += alpha * (u - means[k])
-            log_sum += math.log(abs(means[k] - level) / (scales[k] + floor) + _TINY)
+            ratio = abs(means[k] - level) / (scales[k] + floor)
+            if k == 0:
+                spike = ratio / s.spike
+            log_sum += math.log(ratio + _TINY)
             above += means[k] > level
-        score = math.exp(log_sum / _H) if state.n > 1 else 0.0
+        lasting = math.exp(log_sum / _H)
+        score = max(lasting, spike) if state.n > 1 else 0.0
         expected = level + seasonal
         band = s.threshold * (scales[0] + floor)
         anomaly = False
@@ -187,9 +194,11 @@ class Detector:
         explanation = ""
         if anomaly:
             side = "above" if 2 * above > _H else "below"
-            explanation = (f"{value:.6g} at {side} normal: the series has been {score:.1f}x its "
-                           f"usual departure from its expected level over 10 minutes to 16 "
-                           f"hours (expected {expected - band:.6g} to {expected + band:.6g})")
+            what = (f"a lasting departure {side} normal, {lasting:.1f}x the usual over 10 minutes "
+                    f"to 16 hours" if lasting >= spike else
+                    f"a spike {side} normal, {spike * s.spike:.1f}x the usual")
+            explanation = (f"{value:.6g}: {what} (expected {expected - band:.6g} to "
+                           f"{expected + band:.6g})")
         return Verdict(time_ms, value, expected, expected - band, expected + band, score,
                        anomaly, explanation=explanation)
 
