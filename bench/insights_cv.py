@@ -6,7 +6,7 @@ cycle from 31 on against its capped true RUL: the test file's units are cut off 
 after at least 31 cycles, so this mirrors the test protocol without ever reading the test files.
 Writes bench/results/insights_cv.json.
 
-    .venv/bin/python bench/insights_cv.py --train ../shared/data/cmapss-fd001/train_FD001.txt
+    .venv/bin/python bench/insights_cv.py --train tests/fixtures/cmapss/train_FD001.txt
 """
 
 from __future__ import annotations

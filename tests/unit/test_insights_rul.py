@@ -80,6 +80,8 @@ def test_a_small_model_beats_a_constant_on_held_out_units() -> None:
         assert 0 <= x.low <= x.rul <= x.high and x.coverage == 0.9
     covered = sum(x.low <= t <= x.high for x, t in zip(estimates, truth, strict=True))
     assert covered >= 12  # a 90 % interval of a small model on 20 cuts
+    stored = RulModel.loads(model.dumps())
+    assert [stored.estimate(e.rows[:c]) for e, c in zip(held, cuts, strict=True)] == estimates
 
 
 def test_the_nasa_score_punishes_late_more_than_early() -> None:

@@ -17,6 +17,8 @@ cut short, how many cycles remain, with a calibrated interval. Invariants:
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -117,6 +119,7 @@ class RulModel:
     """A trained model: channel selection, scaling, the booster and the interval's half-widths."""
 
     settings: RulSettings
+    channels: tuple[str, ...] = ()
     keep: Any = None
     mean: Any = None
     std: Any = None
@@ -125,15 +128,20 @@ class RulModel:
     train_seconds: float = 0.0
 
     @classmethod
-    def train(cls, histories: Sequence[History], settings: RulSettings | None = None) -> RulModel:
-        """Fit on run-to-failure histories (each ends at failure); at least two are needed."""
+    def train(cls, histories: Sequence[History], settings: RulSettings | None = None,
+              channels: Sequence[str] = ()) -> RulModel:
+        """Fit on run-to-failure histories (each ends at failure); at least two are needed.
+
+        `channels` names the columns of a cycle (e.g. device properties), in order; a live
+        history must give them in the same order.
+        """
         settings = settings or RulSettings()
         if len(histories) < 2:
             raise InvalidInput(f"training needs at least 2 run-to-failure units, got "
                                f"{len(histories)}", field="train")
         np = _np()
         started = time.perf_counter()
-        model = cls(settings)
+        model = cls(settings, channels=tuple(channels))
         stacked = np.vstack([np.asarray(h, dtype=float) for h in histories])
         std = stacked.std(axis=0)
         model.keep = np.flatnonzero(std > 1e-6 * (1.0 + np.abs(stacked.mean(axis=0))))
@@ -203,3 +211,28 @@ class RulModel:
         below, above = self.margins[int(np.searchsorted(BANDS, point, side="right") - 1)]
         return RulEstimate(rul=point, low=max(0.0, point - below), high=point + above,
                            coverage=self.settings.coverage)
+
+    def dumps(self) -> str:
+        """The trained model as JSON text (booster included), for storage."""
+        return json.dumps({
+            "version": 1, "settings": dataclasses.asdict(self.settings),
+            "channels": list(self.channels), "keep": [int(k) for k in self.keep],
+            "mean": [float(x) for x in self.mean], "std": [float(x) for x in self.std],
+            "margins": self.margins, "train_seconds": self.train_seconds,
+            "booster": self.booster.model_to_string()})
+
+    @classmethod
+    def loads(cls, text: str) -> RulModel:
+        """A model stored by `dumps`; it predicts exactly what the stored one did."""
+        import lightgbm
+
+        np = _np()
+        doc = json.loads(text)
+        if doc.get("version") != 1:
+            raise ValueError("not a stored RulModel of this version")
+        return cls(RulSettings(**doc["settings"]), channels=tuple(doc["channels"]),
+                   keep=np.asarray(doc["keep"], dtype=int),
+                   mean=np.asarray(doc["mean"]), std=np.asarray(doc["std"]),
+                   booster=lightgbm.Booster(model_str=doc["booster"]),
+                   margins=[(float(a), float(b)) for a, b in doc["margins"]],
+                   train_seconds=doc["train_seconds"])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from monetiot.domain.errors import InvalidInput
-from monetiot.insights.cmapss import read_histories, read_rul
+from monetiot.insights.cmapss import CHANNELS, read_histories, read_rul
 from monetiot.insights.rul import RulModel, RulSettings
 
 
@@ -33,7 +33,7 @@ def evaluate_cmapss(train: Path, test: Path, rul: Path, seed: int = 0,
                            f"needs at least 2 run-to-failure units")
     tests = read_histories(test)
     truth = read_rul(rul, units=len(tests))
-    model = RulModel.train([e.rows for e in engines], settings)
+    model = RulModel.train([e.rows for e in engines], settings, channels=CHANNELS)
     estimates = [model.estimate(e.rows) for e in tests]
     cap = settings.cap
     errors = [e.rul - min(t, cap) for e, t in zip(estimates, truth, strict=True)]
