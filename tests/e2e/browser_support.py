@@ -6,7 +6,7 @@ second module of that name would shadow it.)
 
 The app serves a SQLite file seeded by test_console_support (every figure priced by hand
 there) on a FixedClock. Chromium missing: the tests skip locally and fail on CI (CI=true),
-because CI must never pass by skipping; `make test` installs it. Screenshots of every page go
+because CI must never pass by skipping; `.ci/run` installs it (Debian's `chromium`). Screenshots of every page go
 to test-artifacts/screenshots/.
 """
 
