@@ -6,8 +6,8 @@ second module of that name would shadow it.)
 
 The app serves a SQLite file seeded by test_console_support (every figure priced by hand
 there) on a FixedClock. Chromium missing: the tests skip locally and fail on CI (CI=true),
-because CI must never pass by skipping; `.ci/run` installs it (Debian's `chromium`). Screenshots of every page go
-to test-artifacts/screenshots/.
+because CI must never pass by skipping; `.ci/run` installs it (Debian's `chromium`).
+Screenshots of every page go to test-artifacts/screenshots/.
 """
 
 from __future__ import annotations

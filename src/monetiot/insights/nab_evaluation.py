@@ -6,8 +6,8 @@ other CSVs, such as NAB's result tables, are not series and are skipped) goes th
 round-tripped through `to_bytes`/`from_bytes` every `STORE_EVERY` readings, as the live
 subscriber stores it; a row's detection is the verdict's `anomaly` flag (late rows never
 detect). Files are evaluated sorted by relative path; a file's windows are the entry whose key
-is its relative path or ends with `/NAME.csv`; a file without an entry is an error, entries without a file are
-ignored (NAB's full label file can be used with a subset of its data).
+is its relative path or ends with `/NAME.csv`; a file without an entry is an error, entries
+without a file are ignored (NAB's full label file can be used with a subset of its data).
 """
 
 from __future__ import annotations
