@@ -170,6 +170,7 @@ def route_cases(s: Seeded, now: int) -> list[Case]:
         Case("GET", "/v1/meters", "read", "/v1/meters", 200),
         Case("GET", "/v1/usage", "read", f"/v1/usage?meter=acme-kwh&{window}", 404),
         Case("GET", "/v1/events", "read", "/v1/events?device=acme-dev", 200),
+        Case("GET", "/v1/device-clocks", "read", "/v1/device-clocks", 200),
         Case("GET", "/v1/quarantine", "read", "/v1/quarantine?status=all", 200),
         Case("GET", "/v1/quarantine/{entry_id}", "read", f"/v1/quarantine/{s.entry_id}", 404),
         Case("POST", "/v1/quarantine/{entry_id}/replay", "admin",

@@ -11,6 +11,9 @@ and read commands from the platform (a shared asset's unlock, services/asset_com
 
     {prefix}/{tenant}/{device}/commands          JSON, e.g. {"command": "unlock", "session": ...}
 
+A device may also ask the server's time on `{prefix}/{tenant}/{device}/time`; the worker answers
+on its commands topic (mqtt_time.py).
+
 The formats are the `CONTENT_TYPES` names with `+` spelled `-` (`senml+json` -> `senml-json`):
 `+` is a wildcard in MQTT and may not appear in a topic name.
 
@@ -46,6 +49,7 @@ SOURCE = "mqtt"
 EVENTS = "events"
 STATUS = "status"
 COMMANDS = "commands"
+TIME = "time"
 STATUS_STATES = ("online", "offline")
 _KNOWN_TYPES = frozenset(CONTENT_TYPES.values())
 # topic suffix -> format name (a CONTENT_TYPES key)
@@ -100,7 +104,8 @@ def subscriptions(prefix: str, group: str) -> tuple[str, ...]:
     check_prefix(prefix)
     if not group or any(c in group for c in "/+#"):
         raise InvalidInput("must be a name without / + or #", field="group")
-    return (f"$share/{group}/{prefix}/+/+/{EVENTS}/#", f"$share/{group}/{prefix}/+/+/{STATUS}")
+    return (f"$share/{group}/{prefix}/+/+/{EVENTS}/#", f"$share/{group}/{prefix}/+/+/{STATUS}",
+            f"$share/{group}/{prefix}/+/+/{TIME}")
 
 
 def events_topic(prefix: str, tenant: str, device: str, fmt: str | None = None) -> str:
@@ -213,6 +218,7 @@ def acl_text(prefix: str, worker_username: str) -> str:
         f"pattern write {prefix}/%u/{EVENTS}",
         f"pattern write {prefix}/%u/{EVENTS}/#",
         f"pattern write {prefix}/%u/{STATUS}",
+        f"pattern write {prefix}/%u/{TIME}",
         f"pattern read {prefix}/%u/{COMMANDS}",
         "",
         "# The platform's own account: the ingest worker reads, the API sends commands.",

@@ -47,7 +47,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import exc as sa_exc
 
 from monetiot.bootstrap import Platform
-from monetiot.ingest import mqtt_topics
+from monetiot.ingest import mqtt_time, mqtt_topics
 from monetiot.ingest.mqtt_topics import Unroutable
 from monetiot.services.ingest import Payload, ingest
 from monetiot.store import quarantine as quarantine_store
@@ -186,8 +186,16 @@ class MqttWorker:
         if not self._stopping.is_set():
             log.warning("disconnected (%s); reconnecting with backoff", reason)
 
-    def _on_message(self, _client: mqtt.Client, _userdata: object,
+    def _on_message(self, client: mqtt.Client, _userdata: object,
                     message: mqtt.MQTTMessage) -> None:
+        if mqtt_time.is_request(self.prefix, message.topic):  # answered now, nothing stored
+            reply = mqtt_time.answer(self.prefix, message.topic, bytes(message.payload),
+                                     self.platform.clock.now_ms())
+            if reply is not None:
+                client.publish(*reply, qos=0)
+            if message.qos > 0:
+                client.ack(message.mid, message.qos)
+            return
         content_type = getattr(message.properties, "ContentType", None)
         self._inbox.put(Message(message.mid, message.qos, message.topic, bytes(message.payload),
                                 self.platform.clock.now_ms(), content_type))

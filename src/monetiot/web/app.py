@@ -11,6 +11,7 @@ from monetiot.web import console, errors
 from monetiot.web.routes import (
     advisor,
     billing,
+    device_clocks,
     documents,
     events,
     outcomes,
@@ -31,6 +32,7 @@ def create_app(platform: Platform) -> FastAPI:
     errors.install(app)
     app.include_router(registry.router)
     app.include_router(events.router)
+    app.include_router(device_clocks.router)
     app.include_router(usage.router)
     app.include_router(previews.router)
     app.include_router(plans.router)
