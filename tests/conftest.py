@@ -25,6 +25,14 @@ ON_CI = os.environ.get("CI", "").lower() == "true"
 NOW = int(datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp() * 1000)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Pure domain tests round money too: give the domain its ISO 4217 table, as bootstrap,
+    the CLI and the web app do."""
+    from monetiot.currency_table import install
+
+    install()
+
+
 def service_missing(what: str) -> None:
     if ON_CI:
         pytest.fail(f"{what} is not reachable, and CI must not skip", pytrace=False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from monetiot.currency_table import install as install_currencies
 from monetiot.domain.clock import Clock, SystemClock
 from monetiot.settings import Settings
 from monetiot.store.engine import UnitOfWork, make_engine
@@ -30,6 +31,7 @@ class Platform:
 def bootstrap(
     settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True
 ) -> Platform:
+    install_currencies()
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     if migrate:

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +38,7 @@ from typing import Any
 
 from monetiot.bootstrap import Platform, bootstrap
 from monetiot.domain.clock import FixedClock
-from monetiot.domain.errors import InvalidInput
+from monetiot.domain.errors import InvalidInput, MonetiotError
 from monetiot.domain.jsonexact import dumps
 from monetiot.services import (
     access,
@@ -50,7 +51,7 @@ from monetiot.services import (
 )
 from monetiot.services.ingest import Payload, ingest
 from monetiot.settings import Settings
-from monetiot.userfiles import read_document
+from monetiot.userfiles import Document, read_located
 
 Doc = dict[str, Any]
 TENANT = "simulation"
@@ -58,11 +59,29 @@ DAY_MS = 86_400_000
 
 
 def load(path: Path) -> Doc:
-    doc = read_document(path, "scenario")
+    located = read_located(path, "scenario")
+    doc = located.data
     if not isinstance(doc, dict):
-        raise InvalidInput("a scenario is a mapping", field="scenario")
+        raise InvalidInput(f"{path}: a scenario is a mapping", field="scenario")
     doc["_dir"] = str(path.parent)
+    doc["_source"] = located  # errors name the scenario's file, line and field path
     return doc
+
+
+class _Located(InvalidInput):
+    """An error that already names its file and line."""
+
+
+@contextmanager
+def _at(prefix: str) -> Iterator[None]:
+    """Errors inside name their field from the scenario's root: `plans[0].recurring[0].price`."""
+    try:
+        yield
+    except _Located:
+        raise
+    except MonetiotError as exc:
+        field = f"{prefix}.{exc.field}" if exc.field and exc.field != prefix else prefix
+        raise type(exc)(exc.message, field=field) from None
 
 
 def time_ms(value: object, field: str) -> int:
@@ -83,6 +102,18 @@ def time_ms(value: object, field: str) -> int:
 def run(scenario: Doc, *, db: Path | None = None,
         progress: Callable[[int, int], None] | None = None) -> Doc:
     """Run the scenario and return its invoices; the store is thrown away unless `db` is given."""
+    source = scenario.get("_source")
+    try:
+        return _run(scenario, db, progress)
+    except _Located as exc:
+        raise InvalidInput(exc.message) from None
+    except MonetiotError as exc:
+        if isinstance(source, Document):
+            raise source.locate(exc) from None
+        raise
+
+
+def _run(scenario: Doc, db: Path | None, progress: Callable[[int, int], None] | None) -> Doc:
     start = time_ms(scenario.get("start"), "start")
     end = time_ms(scenario.get("end"), "end")
     if end <= start:
@@ -105,31 +136,48 @@ def _setup(plat: Platform, scenario: Doc, start: int) -> None:
     base = Path(scenario.get("_dir", "."))
     with plat.uow() as uow:
         access.create_tenant(uow, start, TENANT, scenario.get("name", "simulation"))
-    for i, meter in enumerate(scenario.get("meters", [])):
-        with plat.uow() as uow:
+    for i, meter in enumerate(_list(scenario, "meters")):
+        with _at(f"meters[{i}]"), plat.uow() as uow:
             metering.create_meter(uow, start, TENANT, _mapping(meter, f"meters[{i}]"))
-    for i, entry in enumerate(scenario.get("plans", [])):
+    for i, entry in enumerate(_list(scenario, "plans")):
         entry = _mapping(entry, f"plans[{i}]")
-        document = read_document(base / str(entry["file"]), "plan") if "file" in entry else entry
+        if "file" in entry:  # errors name the plan file, its line and the field in it
+            located = read_located(base / str(entry["file"]), "plan")
+            try:
+                with plat.uow() as uow:
+                    catalog.apply_plan(uow, start, TENANT, located.data)
+            except MonetiotError as exc:
+                raise _Located(f"{located.locate(exc)} (plans[{i}] of the scenario)") from None
+            continue
+        with _at(f"plans[{i}]"), plat.uow() as uow:
+            catalog.apply_plan(uow, start, TENANT, entry)
+    for i, customer in enumerate(_list(scenario, "customers")):
+        with _at(f"customers[{i}]"):
+            _customer(plat, start, _mapping(customer, f"customers[{i}]"))
+
+
+def _list(scenario: Doc, key: str) -> list[Any]:
+    value = scenario.get(key) or []
+    if not isinstance(value, list):
+        raise InvalidInput("must be a list", field=key)
+    return value
+
+
+def _customer(plat: Platform, start: int, customer: Doc) -> None:
+    with plat.uow() as uow:
+        fleet.create_customer(uow, start, TENANT, {
+            k: v for k, v in customer.items() if k in ("id", "name", "email", "timezone")})
+    billing_settings: Doc = {k: customer[k] for k in ("tax_rate", "tax_inclusive",
+                                                 "payment_terms_days") if k in customer}
+    if billing_settings:
         with plat.uow() as uow:
-            catalog.apply_plan(uow, start, TENANT, document)
-    for i, customer in enumerate(scenario.get("customers", [])):
-        customer = _mapping(customer, f"customers[{i}]")
-        with plat.uow() as uow:
-            fleet.create_customer(uow, start, TENANT, {
-                k: v for k, v in customer.items() if k in ("id", "name", "email", "timezone")})
-        billing_settings: Doc = {k: customer[k] for k in ("tax_rate", "tax_inclusive",
-                                                     "payment_terms_days") if k in customer}
-        if billing_settings:
-            with plat.uow() as uow:
-                credits.set_customer_billing(uow, TENANT, customer["id"], billing_settings)
-        for j, device in enumerate(customer.get("devices", [])):
-            device = _mapping(device, f"customers[{i}].devices[{j}]")
-            with plat.uow() as uow:
-                fleet.create_device(uow, start, TENANT, {
-                    "id": device.get("id"), "customer": customer["id"],
-                    "assigned_from": time_ms(device.get("from", start),
-                                             f"customers[{i}].devices[{j}].from")})
+            credits.set_customer_billing(uow, TENANT, customer["id"], billing_settings)
+    for j, device in enumerate(customer.get("devices", [])):
+        device = _mapping(device, f"devices[{j}]")
+        with _at(f"devices[{j}]"), plat.uow() as uow:
+            fleet.create_device(uow, start, TENANT, {
+                "id": device.get("id"), "customer": customer["id"],
+                "assigned_from": time_ms(device.get("from", start), "from")})
 
 
 def _mapping(value: object, field: str) -> Doc:
@@ -142,15 +190,17 @@ def _walk(plat: Platform, scenario: Doc, start: int, end: int,
           progress: Callable[[int, int], None] | None) -> None:
     clock = plat.clock
     assert isinstance(clock, FixedClock)
-    subs = [(time_ms(s.get("start", start), f"subscriptions[{i}].start"), i, s)
-            for i, s in enumerate(scenario.get("subscriptions", []))]
-    changes = [(time_ms(c.get("at"), f"changes[{i}].at"), i, c)
-               for i, c in enumerate(scenario.get("changes", []))]
+    subs = [(time_ms(_mapping(s, f"subscriptions[{i}]").get("start", start),
+                     f"subscriptions[{i}].start"), i, s)
+            for i, s in enumerate(_list(scenario, "subscriptions"))]
+    changes = [(time_ms(_mapping(c, f"changes[{i}]").get("at"), f"changes[{i}].at"), i, c)
+               for i, c in enumerate(_list(scenario, "changes"))]
     # an event is received just after it happened, or at its `received` time (a device that
     # was offline): the moment it is ingested decides whether it is billed late
     events = sorted(
-        ((time_ms(u.get("received", u.get("at")), f"usage[{i}].received"), i, u)
-         for i, u in enumerate(scenario.get("usage", []))), key=lambda x: (x[0], x[1]))
+        ((time_ms(_mapping(u, f"usage[{i}]").get("received", u.get("at")),
+                  f"usage[{i}].received" if "received" in u else f"usage[{i}].at"), i, u)
+         for i, u in enumerate(_list(scenario, "usage"))), key=lambda x: (x[0], x[1]))
     moments = {start, end} | {t for t, _, _ in subs} | {t for t, _, _ in changes}
     moments |= {t for t, _, u in events if "received" in u}
     moments |= set(range(start - start % DAY_MS + DAY_MS, end, DAY_MS))
@@ -161,18 +211,20 @@ def _walk(plat: Platform, scenario: Doc, start: int, end: int,
         if due:
             _ingest(plat, now, due)
             sent += len(due)
-        for t, _, sub in subs:
+        for t, i, sub in subs:
             if t == now:
                 doc = {k: v for k, v in sub.items() if k != "start"} | {"start_ms": t}
-                with plat.uow() as uow:
+                with _at(f"subscriptions[{i}]"), plat.uow() as uow:
                     subscriptions.create(uow, now, TENANT, doc)
         for t, i, change in changes:
             if t == now:
-                _apply(plat, now, change, i)
+                with _at(f"changes[{i}]"):
+                    _apply(plat, now, change, i)
         report = billing.run(plat.uow, now, TENANT)
         if report.errors:
-            raise InvalidInput(f"billing failed at {now}: {report.errors[0]['error']}",
-                               field="scenario")
+            error = report.errors[0]
+            raise _Located(f"billing subscription {error['subscription']!r} at "
+                           f"{_iso(now)} failed: {error['error']}")
         if progress is not None:
             progress(now - start, end - start)
 
@@ -190,9 +242,11 @@ def _ingest(plat: Platform, now: int, due: list[tuple[int, int, Doc]]) -> None:
     with plat.uow() as uow:
         (result,) = ingest(uow, plat.settings, [Payload(TENANT, "application/json", body, now,
                                                         source="simulation")])
-    rejected = [r for r in result.records if r.status == "rejected"]
-    if rejected:
-        raise InvalidInput(f"{rejected[0].record}: {rejected[0].reason}", field="usage")
+    if len(result.records) != len(due):  # the batch was refused whole
+        raise InvalidInput(result.records[0].reason or "rejected", field="usage")
+    for (_, i, _), outcome in zip(due, result.records, strict=True):
+        if outcome.status == "rejected":  # quarantined, as ingest does: the scenario is refused
+            raise InvalidInput(outcome.reason or "rejected", field=f"usage[{i}]")
 
 
 def _apply(plat: Platform, now: int, change: Doc, index: int) -> None:

@@ -9,7 +9,6 @@ into one that also names the file and line (`plans/pro.yaml:23: usage[0]...: ...
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,7 +64,7 @@ def read_located(path: Path, what: str = "document") -> Document:
         return _load_yaml(text, path)
     try:
         return Document(jsonexact.loads(text), path)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # json.JSONDecodeError, or nested too deep
         raise InvalidInput(f"{path}: not valid JSON: {exc}") from None
 
 

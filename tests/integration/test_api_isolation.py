@@ -170,6 +170,8 @@ def route_cases(s: Seeded, now: int) -> list[Case]:
         Case("GET", "/v1/meters", "read", "/v1/meters", 200),
         Case("GET", "/v1/usage", "read", f"/v1/usage?meter=acme-kwh&{window}", 404),
         Case("GET", "/v1/events", "read", "/v1/events?device=acme-dev", 200),
+        Case("POST", "/v1/events/{event_id}/void", "admin", "/v1/events/acme-ev-1/void", 404,
+             {"reason": "not yours"}),
         Case("GET", "/v1/device-clocks", "read", "/v1/device-clocks", 200),
         Case("GET", "/v1/quarantine", "read", "/v1/quarantine?status=all", 200),
         Case("GET", "/v1/quarantine/{entry_id}", "read", f"/v1/quarantine/{s.entry_id}", 404),

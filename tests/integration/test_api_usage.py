@@ -266,7 +266,7 @@ def test_month_windows_in_the_customer_zone(world: World) -> None:
 def test_exact_decimals(world: World) -> None:
     a = world.a
     t = H6 + 10 * MINUTE
-    big = "123456789012345678901234567890.123456789"
+    big = "123456789012345.123456789012345678"  # 33 digits: the most monetiot accepts
     a.send([event("a1", t, device="d1", type="energy.import", kwh=Decimal("0.1")),
             event("a2", t + 1, device="d1", type="energy.import", kwh="0.2")], expect=200)
     assert a.get("/v1/usage", params={"meter": "sum", "start": H6, "end": H6 + HOUR}
@@ -274,17 +274,17 @@ def test_exact_decimals(world: World) -> None:
     a.send([event("b1", t + HOUR, device="d1", type="energy.import", kwh=Decimal(big))],
            expect=200)
     a.send([event("b2", t + HOUR + 1, device="d2", type="energy.import",
-                  kwh="0.000000000000000000000000000001")], expect=200)
+                  kwh="0.000000000000000001")], expect=200)
     a.send([event("b3", t + 2 * HOUR, device="d2", type="energy.import", kwh=Decimal(big))],
            expect=200)
     end = H6 + 3 * HOUR
     total = a.get("/v1/usage", params={"meter": "sum", "start": H6, "end": end})["usage"]
     assert "E" not in total[0]["value"]
-    # 0.3 + 2 x big + 1E-30, computed by hand (Python's default context keeps only 28 digits)
-    exact = Decimal("246913578024691357802469135780.546913578000000000000000000001")
+    # 0.3 + 2 x big + 1E-18, computed by hand (Python's default context keeps only 28 digits)
+    exact = Decimal("246913578024690.546913578024691357")
     assert Decimal(total[0]["value"]) == exact
     assert a.total("max", H6, end) == Decimal(big)
-    assert a.total("min", H6, end) == Decimal("0.000000000000000000000000000001")
+    assert a.total("min", H6, end) == Decimal("0.000000000000000001")
     assert a.total("last", H6, end) == Decimal(big)
     hours = a.usage("sum", H6, end, window="hour", group_by="device")
     assert {(r["from_ms"], r["device"]): r["value"] for r in hours}[(H6 + HOUR, "d1")] == big

@@ -59,14 +59,16 @@ def test_a_month_of_fees_devices_and_graduated_energy_with_exclusive_tax(book: B
 
 
 def test_inclusive_tax_is_inside_the_prices(book: Book) -> None:
-    """Prices include 20 % VAT: 31.00 holds 31 - 31/1.2 = 5.1666... -> 5.17 of tax."""
+    """Prices include 20 % VAT: 31.00 holds 31 - 31/1.2 = 5.1666... -> 5.17 of tax. The
+    subtotal is before tax, as with exclusive tax: 31.00 - 5.17 = 25.83, and total = subtotal
+    + tax."""
     book.customer("c1", devices=0, tax="20", inclusive=True)
     book.plan(ARREARS)
     book.subscribe("c1", "arrears", utc("2026-01-01"))
     book.run(utc("2026-02-01"))
     check(book, ["""
         recurring fee 2026-01-01..2026-01-31 1 31.00 tax 5.17
-        subtotal 31.00 tax 5.17 total 31.00
+        subtotal 25.83 tax 5.17 total 31.00
         """], inclusive=True)
 
 

@@ -237,9 +237,10 @@ def test_cancel_at_period_end_bills_the_period_and_nothing_after(book: Book) -> 
 
 
 def test_cancel_now_bills_the_used_part_at_once(book: Book) -> None:
-    """Canceled at 10:20 on January 16, ended at 10:00: the device counted 15 days 10 hours of
-    31 days (2 x 15.4167/31 = 0.99), in a final invoice billed at that hour, paid by the credit
-    for January's unused fee (see the next test)."""
+    """Canceled at 10:20 on January 16, ended at 10:00: the device counted 15 of 31 days (the
+    day the subscription ends on is not counted, like a flat fee's: 2 x 15/31 = 0.97), in a
+    final invoice billed at that hour, paid by the credit for January's unused fee (see the
+    next test, which gives back the other 16 days)."""
     book.customer("c1", devices=1)
     book.plan(BASIC)
     sub = book.subscribe("c1", "basic", utc("2026-01-01"))
@@ -249,10 +250,10 @@ def test_cancel_now_bills_the_used_part_at_once(book: Book) -> None:
     book.run(utc("2026-01-16T10:20"))
     final = book.invoices()[-1]
     assert same(book.text(final), """
-        recurring devices 2026-01-01..2026-01-16 0.4973 0.99
+        recurring devices 2026-01-01..2026-01-16 0.4839 0.97
         usage     energy  2026-01-01..2026-01-16 0      0.00
-        credit    -       -                      -     -0.99
-        subtotal 0.99 tax 0.00 total 0.00
+        credit    -       -                      -     -0.97
+        subtotal 0.97 tax 0.00 total 0.00
         """), book.text(final)
     assert book.run(utc("2026-03-01")).invoices == []
 

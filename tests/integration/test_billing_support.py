@@ -257,11 +257,13 @@ def same(actual: str, expected: str) -> bool:
 
 def stored_totals_hold(invoice: dict[str, Any], inclusive: bool = False) -> bool:
     """The stored invoice adds up: subtotal, tax and total are the sums of its stored lines
-    (tax on top when exclusive, already inside the amounts when inclusive), less credit."""
+    (tax on top when exclusive, already inside the amounts when inclusive: the subtotal is
+    before tax either way), less credit."""
     lines = invoice["lines"]
-    subtotal = sum((D(x["amount_due"]) for x in lines if x["kind"] != "credit"), D(0))
+    gross = sum((D(x["amount_due"]) for x in lines if x["kind"] != "credit"), D(0))
     tax = sum((D(x["tax_due"]) for x in lines), D(0))
     credit = -sum((D(x["amount_due"]) for x in lines if x["kind"] == "credit"), D(0))
-    total = subtotal - credit if inclusive else subtotal + tax - credit
+    subtotal = gross - tax if inclusive else gross
+    total = subtotal + tax - credit
     return (D(invoice["subtotal"]), D(invoice["tax"]), D(invoice["total"])) == (
         subtotal, tax, total)

@@ -47,7 +47,8 @@ def test_exclusive_tax_is_added_per_rounded_line() -> None:
 def test_inclusive_tax_is_taken_out_of_the_amount() -> None:
     totals = settle([line("12.00"), line("9.99")], EUR, Tax(D(20), inclusive=True))
     assert rows(totals) == [("recurring", "12.00", "2.00"), ("recurring", "9.99", "1.67")]
-    assert (totals.subtotal, totals.tax, totals.total) == (D("21.99"), D("3.67"), D("21.99"))
+    # prices include the tax: the subtotal is what they are worth before it, as when exclusive
+    assert (totals.subtotal, totals.tax, totals.total) == (D("18.32"), D("3.67"), D("21.99"))
 
 
 def test_tax_on() -> None:
@@ -124,8 +125,9 @@ def test_totals_are_the_sum_of_their_rounded_lines(
     due = sum((x.amount_due for x in totals.lines), D(0))  # includes the credit line
     taxed = sum((x.tax_due for x in totals.lines), D(0))
     assert totals.total == (due if inclusive else due + taxed)
-    assert totals.subtotal == sum((x.amount_due for x in totals.lines if x.kind != "credit"),
-                                  D(0))
+    gross = sum((x.amount_due for x in totals.lines if x.kind != "credit"), D(0))
+    assert totals.subtotal == (gross - taxed if inclusive else gross)  # before tax, both modes
+    assert totals.total == totals.subtotal + totals.tax - totals.credit_used
     assert totals.tax == taxed
     for x in totals.lines:
         assert x.amount_due == x.amount_due.quantize(quantum)

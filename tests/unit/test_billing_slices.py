@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monetiot.domain.billing.subscriptions import Phase, hour_floor, paused_ms, slices
+from monetiot.domain.billing.periods import day_share
+from monetiot.domain.billing.subscriptions import Phase, hour_floor, slices
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -103,14 +104,18 @@ def test_the_slices_of_one_period_add_up_to_the_whole_period(hours: int) -> None
     assert sum(s.factor("UTC") for s in cut) == 1
 
 
-def test_paused_time_is_clipped_to_the_slice_and_to_now() -> None:
-    pauses = [(at("2026-01-10"), at("2026-01-12")), (at("2026-01-30"), None)]
-    assert paused_ms(pauses, at("2026-01-01"), at("2026-02-01"), now_ms=at("2026-03-01")) \
-        == 2 * DAY + 2 * DAY
-    assert paused_ms(pauses, at("2026-01-01"), at("2026-02-01"), now_ms=at("2026-01-31")) \
-        == 2 * DAY + 1 * DAY
-    assert paused_ms(pauses, at("2026-01-11"), at("2026-01-20"), now_ms=at("2026-03-01")) == DAY
-    assert paused_ms([], at("2026-01-01"), at("2026-02-01"), now_ms=at("2026-03-01")) == 0
+def test_every_share_of_a_period_is_counted_in_local_days() -> None:
+    """Unpaused parts, device assignments and partial periods: days over days, exactly; the
+    day something starts on counts for it, so parts split at any hour share no day."""
+    jan = (at("2026-01-01"), at("2026-02-01"))
+    parts = [(at("2026-01-01"), at("2026-01-10T14:00")), (at("2026-01-12T09:00"), jan[1])]
+    assert day_share(parts, *jan, "UTC") == Fraction(9 + 20, 31)  # Jan 10 and 11 paused
+    assert day_share([(at("2026-01-10T15:00"), at("2026-01-10T18:00"))], *jan, "UTC") == 0
+    assert day_share([], *jan, "UTC") == 0
+    # March 2026 in Berlin has a 23-hour day: it still counts as one of 31
+    march = (at("2026-02-28T23:00"), at("2026-03-31T22:00"))
+    assert day_share([(at("2026-03-14T23:00"), march[1])], *march, "Europe/Berlin") \
+        == Fraction(17, 31)
 
 
 def test_hour_floor() -> None:

@@ -218,3 +218,39 @@ def test_property_paths_reach_into_objects_and_arrays() -> None:
     assert lookup(data, "power.phases.x") is None
     assert lookup(data, "power.kw.deeper") is None
     assert meter(property="power.phases.0.kw").measure(ev(**data)) == Decimal("1.5")
+
+
+def test_a_reading_a_meter_measures_must_be_a_number_within_the_limits() -> None:
+    from decimal import Decimal
+
+    from monetiot.domain.events import Event
+    from monetiot.domain.meters import parse_meter, reading_problem
+
+    meters = [parse_meter({"id": "kwh", "event_type": "energy", "aggregation": "SUM",
+                           "property": "kwh"}),
+              parse_meter({"id": "users", "event_type": "energy",
+                           "aggregation": "UNIQUE_COUNT", "property": "user"})]
+
+    def problem(value: object) -> str | None:
+        return reading_problem(meters, Event("e", "energy", 0, "d", None,
+                                             {"kwh": value, "user": True}))  # type: ignore[dict-item]
+
+    assert problem(Decimal("0.125")) is None and problem(" 2.5 ") is None
+    assert problem(None) is None  # no reading
+    for junk in ("NaN", "abc", True, [Decimal(1)], {"v": Decimal(1)}, "Infinity"):
+        assert "is not a number, and meter 'kwh' (SUM) measures it" in (problem(junk) or "")
+    assert "too large" in (problem("2e27") or "")
+    assert "too precise" in (problem(Decimal("1E-19")) or "")
+    other = Event("e", "water", 0, "d", None, {"kwh": "NaN"})
+    assert reading_problem(meters, other) is None  # no meter selects it
+
+
+def test_nesting_is_measured_without_recursion() -> None:
+    from monetiot.domain.events import data_problem, nesting_depth
+
+    deep: object = 1
+    for _ in range(100_000):
+        deep = [deep]
+    assert nesting_depth(deep) == 33  # stops counting past the limit
+    assert nesting_depth({"a": [1, {"b": 2}]}) == 3
+    assert "nests more than 32" in (data_problem({"x": deep}) or "")  # type: ignore[dict-item]

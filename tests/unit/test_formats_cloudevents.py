@@ -162,3 +162,32 @@ def test_malformed_json_is_one_payload_rejection() -> None:
     assert isinstance(rejected, Rejected)
     assert rejected.record == "payload" and rejected.reason.startswith("not valid JSON")
     assert rejected.raw == '{"specversion": "1.0",'
+
+
+# HTTP binary mode (CloudEvents HTTP protocol binding 3.1) -------------------------------------
+
+def test_binary_mode_is_the_structured_event_with_the_same_attributes_and_data() -> None:
+    from monetiot.ingest.formats.cloudevents import is_binary_mode, structured_from_binary
+
+    headers = {"CE-SpecVersion": "1.0", "ce-id": "evt-1", "ce-source": "/fleet/meters/m-1",
+               "ce-type": "energy.reading", "ce-time": "2026-11-24T10:15:00.250Z",
+               "ce-device": "meter%2D0042", "Content-Type": "application/json"}
+    assert is_binary_mode(headers, "application/json")
+    assert not is_binary_mode(headers, "application/cloudevents+json")  # structured wins
+    assert not is_binary_mode({"Content-Type": "application/json"}, "application/json")
+    body = structured_from_binary(headers, "application/json; charset=utf-8",
+                                  b'{"kwh": 0.125}')
+    (event,) = decode(body)
+    assert isinstance(event, Event)
+    assert (event.id, event.device, event.type) == ("evt-1", "meter-0042", "energy.reading")
+    assert event.data == {"kwh": Decimal("0.125")}
+
+
+def test_a_binary_mode_body_that_is_not_json_is_kept_and_refused_with_the_reason() -> None:
+    from monetiot.ingest.formats.cloudevents import structured_from_binary
+
+    headers = {"ce-specversion": "1.0", "ce-id": "e", "ce-source": "s/d", "ce-type": "t"}
+    body = structured_from_binary(headers, "text/plain", b"kwh=1")
+    assert json.loads(body)["data_base64"] == base64.b64encode(b"kwh=1").decode()
+    (rejected,) = decode(body)
+    assert isinstance(rejected, Rejected) and "data_base64" in rejected.reason

@@ -22,7 +22,7 @@ usage:
     charge:
       model: graduated
       tiers:
-        - {up_to: 1000, unit_price: 0.1000000000000000000000000000001}
+        - {up_to: 1000, unit_price: 0.100000000000000001}
         - {up_to: null, unit_price: 0.10}
 """
 
@@ -41,9 +41,9 @@ def test_preview_json_reads_yaml_numbers_exactly(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr  # type: ignore[attr-defined]
     out = json.loads(result.stdout)  # type: ignore[attr-defined]
     (line,) = out["lines"]
-    assert line["amount"] == "0.3000000000000000000000000000003"
+    assert line["amount"] == "0.300000000000000003"
     assert line["amount_due"] == "0.30" and out["total"] == "0.30"
-    assert line["explanation"][0]["unit_price"] == "0.1000000000000000000000000000001"
+    assert line["explanation"][0]["unit_price"] == "0.100000000000000001"
 
 
 def test_a_plan_error_names_the_file_line_and_field(tmp_path: Path) -> None:

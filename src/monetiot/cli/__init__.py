@@ -1,6 +1,8 @@
 """The `monetiot` command: one Typer app; each command group lives in its own module.
 
-Errors: a `MonetiotError` prints one line on stderr and exits with status 2.
+Errors: a `MonetiotError` prints one line on stderr and exits with status 2; so does decimal
+arithmetic that cannot finish exactly (a number beyond docs/limits.md that reached a
+computation), never a traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ def fail(message: str) -> None:
 
 
 def _register() -> None:
+    from monetiot.currency_table import install as install_currencies
+
+    install_currencies()  # offline commands (previews, advise, simulate) round money too
     # Imported for their side effect of adding commands to `app`; no work happens at import.
     from monetiot.cli import (
         commands_advisor,  # noqa: F401
@@ -45,6 +50,7 @@ def _register() -> None:
         commands_payments,  # noqa: F401
         commands_plans,  # noqa: F401
         commands_pricing,  # noqa: F401
+        commands_privacy,  # noqa: F401
         commands_sharing,  # noqa: F401
         commands_tariffs,  # noqa: F401
         commands_users,  # noqa: F401
@@ -65,6 +71,8 @@ def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except MonetiotError as exc:
             fail(str(exc))
+        except ArithmeticError as exc:  # decimal.InvalidOperation, Overflow, Inexact...
+            fail(arithmetic_message(exc))
 
     guarded._monetiot_guarded = True  # type: ignore[attr-defined]
     return guarded
@@ -79,10 +87,19 @@ def _guard_all(typer_app: typer.Typer) -> None:
             _guard_all(group.typer_instance)
 
 
+def arithmetic_message(exc: ArithmeticError) -> str:
+    return (f"a number is too large or too precise to compute exactly ({type(exc).__name__}); "
+            "monetiot accepts at most 15 digits before the decimal point and 18 after "
+            "(docs/limits.md)")
+
+
 def main() -> None:
     _register()
     try:
         app()
     except MonetiotError as exc:
         typer.echo(str(exc), err=True)
+        sys.exit(2)
+    except ArithmeticError as exc:
+        typer.echo(arithmetic_message(exc), err=True)
         sys.exit(2)

@@ -20,7 +20,10 @@ quarantine_app = typer.Typer(help="Rejected records: list, show, replay, discard
 meters_app = typer.Typer(help="Meters: how events become billable quantities.",
                          no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+events_app = typer.Typer(help="Accepted events: void one that should not count.",
+                         no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(events_app, name="events")
 app.add_typer(meters_app, name="meters")
 app.add_typer(db_app, name="db")
 
@@ -42,6 +45,20 @@ def send(file: Path, format: str = typer.Option("json", help=", ".join(CONTENT_T
     with plat.uow() as uow:
         (result,) = ingest(uow, plat.settings, [payload])
     print_json(result.summary() | {"results": [r.as_dict() for r in result.records]})
+
+
+@events_app.command("void")
+def events_void(event_id: str = typer.Argument(..., help="The accepted event's id."),
+                reason: str = typer.Option(..., "--reason", help="Why: kept in the record."),
+                tenant: str = TenantOption) -> None:
+    """Void an accepted event: it stops counting in usage (invoiced periods get an adjustment
+    on the next invoice); the event and the void stay in the record."""
+    from monetiot.services import event_voids
+
+    plat = platform()
+    with plat.uow() as uow:
+        print_json(event_voids.void_event(uow, plat.clock.now_ms(), tenant, event_id, reason,
+                                          actor="cli"))
 
 
 @quarantine_app.command("list")

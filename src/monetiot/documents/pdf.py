@@ -224,7 +224,7 @@ def _item_row(item: Item) -> list[Any]:
 
 def _totals(summary: Summary) -> Table:
     rows: list[tuple[str, str]] = [("Subtotal", summary.subtotal)]
-    if summary.discounts:
+    if summary.discounts or summary.tax_inclusive:  # inclusive: the net is before the tax
         rows += [*summary.discounts, ("Net amount", summary.net)]
     rows.append((summary.tax_label, summary.tax))
     if summary.credits:

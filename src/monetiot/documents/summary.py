@@ -3,9 +3,9 @@
 Built from the invoice view (`services.billing.get_invoice`), independent of any layout, so the
 PDF only places what this module decided. Invariants:
 - charge lines are listed in their order; discount and prepaid-credit lines move to the totals;
-- subtotal (charges) + discounts = the invoice's subtotal; + tax when it is exclusive (inclusive
-  tax is already in the prices), - prepaid credits = the invoice's total, which is printed as
-  stored, never recomputed;
+- subtotal (charges) + discounts = the amount after discounts; less the tax it includes when
+  tax is inclusive (prices include it) = the invoice's subtotal (net, before tax); + tax
+  - prepaid credits = the invoice's total, which is printed as stored, never recomputed;
 - balance due = total - paid, not below zero, and zero for a void invoice (as payments count
   it: a credit note goes to the customer's wallet or back as a refund, so it is noted apart);
 - every number is written exactly (`formatting`), in the invoice's currency.
@@ -72,8 +72,10 @@ def summarize(invoice: Mapping[str, Any], tz: ZoneInfo) -> Summary:
     discounts = [x for x in lines if x["kind"] == "discount"]
     credit = sum((_d(x["amount_due"]) for x in lines if x["kind"] == "credit"), ZERO)
     charged = sum((_d(x["amount_due"]) for x in charges), ZERO)
-    subtotal, tax, total = _d(invoice["subtotal"]), _d(invoice["tax"]), _d(invoice["total"])
-    inclusive = not tax.is_zero() and total - credit == subtotal
+    tax, total = _d(invoice["tax"]), _d(invoice["total"])
+    after_discounts = charged + sum((_d(x["amount_due"]) for x in discounts), ZERO)
+    inclusive = not tax.is_zero() and total - credit == after_discounts
+    subtotal = after_discounts - tax if inclusive else after_discounts
     credited, paid = _d(invoice.get("credited")), _d(invoice.get("paid"))
     balance = ZERO if invoice["status"] == "void" else max(total - paid, ZERO)
     rates = sorted({_d(x["tax_rate"]) for x in lines if not _d(x["tax_due"]).is_zero()})

@@ -18,6 +18,8 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$")
 
 
 def check_id(value: object, field: str) -> str:
+    if value is None or value == "":
+        raise InvalidInput("required", field=field)
     if not isinstance(value, str) or not _ID.match(value):
         raise InvalidInput(
             "must be 1-100 letters, digits or _ . : @ - , starting with a letter or digit",

@@ -13,7 +13,12 @@ from typing import Any
 
 
 def loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=Decimal, parse_int=Decimal)
+    """Parse JSON with exact numbers; JSON nested too deep to read is a `ValueError` (as
+    `json.JSONDecodeError` is), never a `RecursionError`."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_int=Decimal)
+    except RecursionError:
+        raise ValueError("the JSON nests too deep to read") from None
 
 
 def dumps(value: Any, *, sort_keys: bool = False) -> str:

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from monetiot.domain.errors import InvalidInput
 from monetiot.domain.events import Event, Value
+from monetiot.domain.money import number_problem
 
 HOUR_MS = 3_600_000
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
@@ -77,6 +78,37 @@ class Meter:
         if self.aggregation is Aggregation.UNIQUE_COUNT:
             return _scalar_text(raw)
         return exact_number(raw)
+
+
+def reading_problem(meters: Sequence[Meter], event: Event) -> str | None:
+    """Why a meter cannot count the value `event` carries for it, or None.
+
+    A numeric meter that selects the event needs its property to be a number monetiot accepts
+    (JSON number or decimal text) or absent (`null` or missing: the event carries no reading).
+    Anything else ("NaN", "abc", true, a list) is refused rather than counted as nothing.
+    """
+    for meter in meters:
+        if meter.aggregation not in NUMERIC or not meter.selects(event):
+            continue
+        path = meter.property or ""
+        raw = lookup(event.data, path)
+        if raw is None:
+            continue
+        what = f"meter {meter.id!r} ({meter.aggregation.value}) measures it"
+        value = exact_number(raw)
+        if value is None and isinstance(raw, str) and len(raw) <= 1000:
+            try:
+                value = Decimal(raw.strip())
+            except InvalidOperation:
+                value = None
+        if value is None or not value.is_finite():
+            shown = json.dumps(raw if len(str(raw)) <= 40 else f"{str(raw)[:40]}...",
+                               default=str)
+            return f"data.{path}: {shown} is not a number, and {what}"
+        problem = number_problem(value)
+        if problem is not None:
+            return f"data.{path}: {problem}, and {what}"
+    return None
 
 
 def lookup(data: Mapping[str, Value], path: str) -> Value:

@@ -23,11 +23,11 @@ from fractions import Fraction
 from typing import Any
 
 from monetiot.domain.billing.invoice import Line, settle
-from monetiot.domain.billing.periods import Schedule
-from monetiot.domain.billing.subscriptions import Phase, Slice, hour_floor, paused_ms, slices
+from monetiot.domain.billing.periods import Schedule, day_share
+from monetiot.domain.billing.subscriptions import Phase, Slice, hour_floor, slices
 from monetiot.domain.clock import iso_from_ms
 from monetiot.domain.errors import MonetiotError, NotFound
-from monetiot.domain.money import round_money
+from monetiot.domain.money import currency_code, round_money
 from monetiot.domain.plans import (
     INSTALMENT,
     MINIMUM_TRUE_UP,
@@ -192,16 +192,11 @@ class _State:
         trial_end = self.sub["trial_end_ms"]
         return s.start_ms if trial_end is None else min(max(s.start_ms, trial_end), s.end_ms)
 
-    def _factor(self, s: Slice) -> Decimal:
+    def _factor(self, s: Slice) -> Fraction:
         """The share of the whole period that in-arrears fees bill: its days from the trial's
-        end, less the time it was paused."""
-        active = self.active_start(s)
-        factor = s.factor(self.sub["timezone"], active)
-        whole = s.period.end_ms - s.period.start_ms
-        paused = paused_ms(self.pauses, active, s.end_ms, self.now_ms)
-        if paused and whole:
-            factor = max(Fraction(0), factor - Fraction(paused, whole))
-        return inputs.decimal(factor)
+        end, less the days it was paused (exact: rounded once, on the line)."""
+        parts = self._unpaused(self.active_start(s), s.end_ms)
+        return day_share(parts, s.period.start_ms, s.period.end_ms, self.sub["timezone"])
 
     def in_trial(self, s: Slice) -> bool:
         trial_end = self.sub["trial_end_ms"]
@@ -238,7 +233,7 @@ class _State:
             period_index=s.period.index, start_ms=start, end_ms=s.end_ms,
             in_trial=self.in_trial(s),
             active_devices=inputs.devices_at(self.uow, self.tenant, customer, start),
-            seats=self.sub["seats"], advance_period_factor=inputs.decimal(factor),
+            seats=self.sub["seats"], advance_period_factor=factor,
         ))
 
     def _prepaid(self, s: Slice) -> Decimal:
@@ -251,15 +246,15 @@ class _State:
         plan, customer = self.plan(s), self.sub["customer_id"]
         active = self.active_start(s)
         last = self._last_of_period(s)
-        whole = s.period.end_ms - s.period.start_ms
         period_start = max(s.period.start_ms, self.sub["start_ms"])
         rating = rate_period(plan, PeriodInputs(
             period_index=s.period.index, start_ms=s.start_ms, end_ms=s.end_ms,
             in_trial=self.in_trial(s),
             usage=inputs.usage(self.uow, self.tenant, customer, plan, active, s.end_ms,
                                self.now_ms),
-            active_devices=inputs.device_periods(self.uow, self.tenant, customer,
-                                                 self._unpaused(active, s.end_ms), whole),
+            active_devices=inputs.device_periods(
+                self.uow, self.tenant, customer, self._unpaused(active, s.end_ms),
+                (s.period.start_ms, s.period.end_ms), self.sub["timezone"]),
             seats=self.sub["seats"],
             new_devices=self._new_devices(s.period.index, period_start, s.end_ms) if last else 0,
             earlier_new_devices=self._earlier_new_devices(s) if last else (),
@@ -410,10 +405,12 @@ def _line(r: RatedLine) -> Line:
             details[name] = str(value)
     if r.timing is not None:
         details["timing"] = r.timing.value
+    if r.share is not None:
+        details["share"] = f"{r.share.numerator}/{r.share.denominator}"
     return Line(kind=r.kind, description=r.description, amount=r.amount, charge_id=r.charge_id,
                 meter_id=r.meter, quantity=r.quantity, unit_price=r.unit_price,
                 covers_start_ms=r.covers_start_ms, covers_end_ms=r.covers_end_ms,
-                details=details)
+                details=details, exact=r.exact)
 
 
 def _create_invoice(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, boundary: int,
@@ -429,11 +426,12 @@ def _create_invoice(uow: UnitOfWork, now_ms: int, tenant: str, sub: Row, boundar
 def invoice_pending_charges(uow: UnitOfWork, now_ms: int, tenant: str, customer: str,
                             currency: str = "EUR", *, finalize: bool = True) -> Row | None:
     """Bill a customer's pending charges now, on an invoice of their own (None: nothing due)."""
-    rows = charges.pending(uow, tenant, customer, currency.upper())
+    currency = currency_code(currency)
+    rows = charges.pending(uow, tenant, customer, currency)
     if not rows:
         return None
     invoice_id = _write_invoice(uow, now_ms, tenant, customer, None, "charges", now_ms,
-                                [charges.as_line(r) for r in rows], currency.upper(),
+                                [charges.as_line(r) for r in rows], currency,
                                 finalize=finalize)
     uow.commit()
     return get_invoice(uow, tenant, invoice_id) if invoice_id else None

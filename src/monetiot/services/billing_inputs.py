@@ -1,8 +1,10 @@
 """What billing needs to know about one slice of a subscription, read from the store.
 
 Usage comes from the meters' rollups, devices from the customer's assignment history: a device
-is *active* for a customer while it is assigned to it, and a device is *new* in the slice in
-which its assignment to the customer starts.
+is *active* for a customer while it is assigned to it, counted in local days of the customer's
+time zone like every other share of a period (`domain.billing.periods.day_share`), and a device
+is *new* in the slice in which its assignment to the customer starts. Device counts are exact
+`Fraction`s: billing rounds a line once, from them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from monetiot.domain.billing.periods import day_share
 from monetiot.domain.billing.subscriptions import Slice
-from monetiot.domain.money import QUOTIENT
+from monetiot.domain.money import fraction_decimal
 from monetiot.domain.plans import Plan
 from monetiot.services import metering
 from monetiot.store import registry
@@ -20,8 +23,8 @@ from monetiot.store.engine import UnitOfWork
 
 
 def decimal(value: Fraction) -> Decimal:
-    exact = QUOTIENT.divide(Decimal(value.numerator), Decimal(value.denominator))
-    return exact.normalize(QUOTIENT) if exact else Decimal(0)
+    """A share shown as a decimal (exact when it terminates); never rounded from again."""
+    return fraction_decimal(value)
 
 
 def usage(uow: UnitOfWork, tenant: str, customer: str, plan: Plan, start_ms: int, end_ms: int,
@@ -41,17 +44,19 @@ def usage(uow: UnitOfWork, tenant: str, customer: str, plan: Plan, start_ms: int
 
 
 def device_periods(uow: UnitOfWork, tenant: str, customer: str,
-                   intervals: list[tuple[int, int]], whole_ms: int) -> Decimal:
-    """Time-weighted devices: device-time within `intervals` over the whole period's length."""
-    if whole_ms <= 0:
-        return Decimal(0)
-    total = 0
+                   intervals: list[tuple[int, int]], whole: tuple[int, int], tz: str) -> Fraction:
+    """Time-weighted devices: the device-days within `intervals` over the days of the whole
+    period [start, end), counted like a flat fee's share (the day an assignment starts on counts
+    for it, the day it ends on does not)."""
+    parts: list[tuple[int, int]] = []
     for start_ms, end_ms in intervals:
         for a in _assignments(uow, tenant, customer, start_ms, end_ms) if end_ms > start_ms \
                 else []:
             hi = end_ms if a["valid_to_ms"] is None else min(end_ms, a["valid_to_ms"])
-            total += max(0, hi - max(start_ms, a["valid_from_ms"]))
-    return decimal(Fraction(total, whole_ms))
+            lo = max(start_ms, a["valid_from_ms"])
+            if hi > lo:
+                parts.append((lo, hi))
+    return day_share(parts, whole[0], whole[1], tz)
 
 
 def devices_at(uow: UnitOfWork, tenant: str, customer: str, at_ms: int) -> Decimal:

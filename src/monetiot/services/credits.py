@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,7 +19,7 @@ from monetiot.domain.billing.invoice import Discount, Tax, Totals
 from monetiot.domain.billing.wallet import Entry, balance
 from monetiot.domain.errors import Conflict, InvalidInput, NotFound
 from monetiot.domain.fleet import check_id
-from monetiot.domain.money import currency_exponent, round_money, to_decimal
+from monetiot.domain.money import currency_code, currency_exponent, round_money, to_decimal
 from monetiot.store import billing as billing_store
 from monetiot.store import registry
 from monetiot.store.billing_tables import (
@@ -88,11 +89,14 @@ def create_coupon(uow: UnitOfWork, now_ms: int, tenant: str, doc: Row) -> Row:
                 "periods": periods if duration == "repeating" else None,
                 "amount": None, "currency": None, "percent": None, "created_ms": now_ms}
     if kind == "fixed":
+        row["currency"] = currency_code(doc.get("currency", "EUR"))
         row["amount"] = to_decimal(doc.get("amount"), "amount")
-        row["currency"] = str(doc.get("currency", "EUR")).upper()
-        currency_exponent(row["currency"])
         if row["amount"] <= 0:
             raise InvalidInput("must be above 0", field="amount")
+        if row["amount"] != round_money(row["amount"], row["currency"]):
+            raise InvalidInput(f"must be in whole {row['currency']} minor units "
+                               f"({currency_exponent(row['currency'])} decimals at most)",
+                               field="amount")
     else:
         row["percent"] = to_decimal(doc.get("percent"), "percent")
         if not 0 < row["percent"] <= 100:
@@ -116,16 +120,19 @@ def apply_coupon(uow: UnitOfWork, now_ms: int, tenant: str, subscription_id: str
         coupons.c.tenant_id == tenant, coupons.c.id == coupon_id)).mappings().first()
     if coupon is None:
         raise NotFound(f"no coupon {coupon_id!r}", field="coupon")
-    if billing_store.get_subscription(uow.conn, tenant, subscription_id) is None:
+    # locked: two coupons applied at once still get distinct places in the order
+    if billing_store.get_subscription(uow.conn, tenant, subscription_id, lock=True) is None:
         raise NotFound(f"no subscription {subscription_id!r}", field="subscription")
-    exists = uow.conn.execute(select(coupon_redemptions.c.coupon_id).where(
-        coupon_redemptions.c.tenant_id == tenant, coupon_redemptions.c.coupon_id == coupon_id,
-        coupon_redemptions.c.subscription_id == subscription_id)).first()
-    if exists:
+    applied = uow.conn.execute(select(coupon_redemptions.c.coupon_id,
+                                      coupon_redemptions.c.sequence).where(
+        coupon_redemptions.c.tenant_id == tenant,
+        coupon_redemptions.c.subscription_id == subscription_id)).all()
+    if any(row[0] == coupon_id for row in applied):
         raise Conflict(f"coupon {coupon_id!r} is already applied", field="coupon")
     uow.conn.execute(coupon_redemptions.insert().values(
         tenant_id=tenant, coupon_id=coupon_id, subscription_id=subscription_id,
-        applied_periods=0, remaining=coupon["amount"], created_ms=now_ms))
+        applied_periods=0, remaining=coupon["amount"], created_ms=now_ms,
+        sequence=max((row[1] for row in applied), default=0) + 1))
     uow.commit()
     return {"coupon": coupon_id, "subscription": subscription_id}
 
@@ -137,7 +144,8 @@ def discounts_for(uow: UnitOfWork, tenant: str, subscription_id: str,
         coupon_redemptions, (coupon_redemptions.c.tenant_id == coupons.c.tenant_id)
         & (coupon_redemptions.c.coupon_id == coupons.c.id)).where(
         coupons.c.tenant_id == tenant, coupon_redemptions.c.subscription_id == subscription_id,
-    ).order_by(coupon_redemptions.c.created_ms, coupons.c.id)).mappings().all()
+    ).order_by(coupon_redemptions.c.created_ms, coupon_redemptions.c.sequence)).mappings().all()
+    # the order they were applied in (then the order they were recorded), never their names
     out: list[Discount] = []
     for r in rows:
         if r["duration"] == "once" and r["kind"] == "percentage" and r["applied_periods"] >= 1:
@@ -205,7 +213,7 @@ def top_up(uow: UnitOfWork, now_ms: int, tenant: str, customer: str, doc: Row) -
     if not isinstance(key, str) or not key:
         raise InvalidInput("required, so that a retried top-up is not credited twice",
                            field="idempotency_key")
-    currency = str(doc.get("currency", "EUR")).upper()
+    currency = currency_code(doc.get("currency", "EUR"))
     amount = round_money(to_decimal(doc.get("amount"), "amount"), currency)
     if amount <= 0:
         raise InvalidInput("must be above 0", field="amount")
@@ -245,6 +253,7 @@ def _entry_view(row: Row) -> Row:
 
 
 def wallet(uow: UnitOfWork, tenant: str, customer: str, currency: str, now_ms: int) -> Row:
+    currency = currency_code(currency)
     return {"customer": customer, "currency": currency,
             "balance": str(wallet_balance(uow, tenant, customer, currency, now_ms)),
             "transactions": [_entry_view(r) for r in
@@ -278,7 +287,8 @@ def issue_credit_note(uow: UnitOfWork, now_ms: int, tenant: str, invoice_id: str
                            field="amount")
     tax = Decimal(0)
     if invoice["total"]:
-        tax = round_money(amount * invoice["tax"] / invoice["total"], currency)
+        tax = round_money(Fraction(amount) * Fraction(invoice["tax"]) / Fraction(invoice["total"]),
+                          currency)  # the credit's share of the tax, exact until rounded
     refund = bool(doc.get("refund", False))
     number = f"CN-{billing_store.next_invoice_number(uow.conn, tenant[:96] + '#cn'):06d}"
     row = {"tenant_id": tenant, "id": f"cn_{uuid.uuid4().hex[:20]}", "number": number,

@@ -4,7 +4,9 @@ One call handles a batch of payloads (an HTTP request, or many MQTT messages) in
 so the caller can acknowledge only after `ingest` returned (the commit is durable). Per record the
 result is `accepted`, `duplicate` (same id, same content: counted once, never stored twice) or
 `rejected` with the reason; a conflicting duplicate (same id, other content) is rejected and kept
-in quarantine, never silently overwritten.
+in quarantine, never silently overwritten. An event is rejected, with the path at fault, when a
+number in its data is beyond what monetiot accepts, or when a meter that counts it finds no
+number where it measures (`"NaN"`, text, a boolean): it is quarantined, never counted as 0.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monetiot.domain import connectivity
-from monetiot.domain.events import MAX_ID_LENGTH, MAX_TYPE_LENGTH, Event, Rejected
+from monetiot.domain.events import MAX_ID_LENGTH, MAX_TYPE_LENGTH, Event, Rejected, data_problem
 from monetiot.domain.fleet import Assignment, AssignmentBook
 from monetiot.domain.jsonexact import dumps
+from monetiot.domain.meters import reading_problem
 from monetiot.domain.rollups import Attributed
 from monetiot.ingest.formats import decode
 from monetiot.ingest.formats.profiles import DeviceProfile, parse_profile
@@ -28,6 +31,7 @@ from monetiot.store import quarantine as quarantine_store
 from monetiot.store.engine import UnitOfWork
 
 JSON = "application/json"
+CLOUDEVENT = "application/cloudevents+json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class RecordResult:
     id: str | None = None
     reason: str | None = None
     quarantine_id: int | None = None
+    code: str | None = None  # a payload-level rejection a transport answers apart (415...)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"record": self.record, "status": self.status, "id": self.id}
@@ -82,6 +87,7 @@ class _Pending:
     quarantine_raw: bytes = b""
     quarantine_type: str = JSON
     quarantine_id: int | None = None
+    code: str | None = None
 
 
 def ingest(uow: UnitOfWork, settings: Settings, payloads: Sequence[Payload],
@@ -109,7 +115,7 @@ def ingest(uow: UnitOfWork, settings: Settings, payloads: Sequence[Payload],
     for p in pending:
         results[p.payload].records.append(RecordResult(
             record=p.record, status=p.status, id=p.event.id if p.event else None,
-            reason=p.reason, quarantine_id=p.quarantine_id,
+            reason=p.reason, quarantine_id=p.quarantine_id, code=p.code,
         ))
     return results
 
@@ -136,9 +142,12 @@ def _pending(index: int, payload: Payload, item: Event | Rejected) -> _Pending:
         return _Pending(index, _record_name(item), item)
     whole = item.record == "payload" or payload.content_type.startswith("application/senml")
     raw = payload.body if whole else _raw_bytes(item.raw)
+    # one CloudEvent of a batch is kept as a single structured event, so that it replays
+    kind = (CLOUDEVENT if payload.content_type.startswith("application/cloudevents")
+            else JSON)
     return _Pending(index, item.record, None, status="rejected", reason=item.reason,
                     quarantine_raw=raw,
-                    quarantine_type=payload.content_type if whole else JSON)
+                    quarantine_type=payload.content_type if whole else kind, code=item.code)
 
 
 def _record_name(event: Event) -> str:
@@ -200,13 +209,14 @@ def _store_tenant(uow: UnitOfWork, settings: Settings, tenant: str, items: list[
     customers_named = sorted({p.event.customer for p in live if p.event and p.event.customer})
     known_customers = {c for c in customers_named
                        if registry.get_customer(conn, tenant, c) is not None}
+    meters = metering.load_meters(uow, tenant) if live else []
 
     seen: dict[str, _Pending] = {}
     to_insert: list[_Pending] = []
     for p in live:
         assert p.event is not None
         reason = _check(p.event, payloads[p.payload].received_ms, settings, devices,
-                        known_customers)
+                        known_customers) or reading_problem(meters, p.event)
         if reason is not None:
             _reject(p, reason)
             continue
@@ -265,7 +275,7 @@ def _check(event: Event, received_ms: int, settings: Settings, devices: dict[str
         return f"unknown device {event.device!r}; register it, then replay"
     if event.device is None and event.customer not in customers:
         return f"unknown customer {event.customer!r}"
-    return None
+    return data_problem(event.data)
 
 
 def _reject(p: _Pending, reason: str) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from monetiot.domain import connectivity
-from monetiot.domain.errors import Conflict, InvalidInput, NotFound
+from monetiot.domain.clock import iso_from_ms
+from monetiot.domain.errors import Conflict, InvalidInput, NotFound, StoredOutOfRange
 from monetiot.domain.events import Event
 from monetiot.domain.jsonexact import loads
 from monetiot.domain.meters import (
@@ -28,7 +29,7 @@ from monetiot.domain.meters import (
     meter_to_doc,
     parse_meter,
 )
-from monetiot.domain.money import EXACT, QUOTIENT
+from monetiot.domain.money import QUOTIENT, UNBOUNDED, total_problem
 from monetiot.domain.rollups import (
     Attributed,
     BucketKey,
@@ -133,6 +134,12 @@ def apply(uow: UnitOfWork, tenant: str, rec: Recording) -> None:
     store.add_presence(uow.conn, rec.presence)
 
 
+def reintegrate(uow: UnitOfWork, tenant: str, meter: Meter,
+                touched: Sequence[Attributed]) -> None:
+    """Recompute a TIME_WEIGHTED_SUM meter around these events (after a void)."""
+    _reintegrate(uow, tenant, meter, touched)
+
+
 def _reintegrate(uow: UnitOfWork, tenant: str, meter: Meter,
                  accepted: Sequence[Attributed]) -> None:
     """Recompute the hourly integrals of every series (device, group) this batch touched.
@@ -155,6 +162,10 @@ def _reintegrate(uow: UnitOfWork, tenant: str, meter: Meter,
         following = series.neighbour(end - 1, before=False)
         readings = [in_force] if in_force else []
         readings += series.between(first_bucket, end - 1)
+        if not readings:  # its only reading was voided: the series holds nothing here now
+            store.replace_integrals(uow.conn, tenant, meter.id, device, group, first_bucket,
+                                    end - HOUR_MS, {}, {}, {})
+            continue
         until = end if following is not None else readings[-1].time_ms
         integrals = integrate(readings, first_bucket, until)
         latest: dict[tuple[str, int], tuple[int, Decimal]] = {}
@@ -251,7 +262,22 @@ def usage(uow: UnitOfWork, tenant: str, query: UsageQuery, now_ms: int,
     meter = get_meter(uow, tenant, query.meter)
     for w in windows:
         rows += _window(uow, tenant, meter, query, w, dims, now_ms)
+    for row in rows:
+        _check_total(query, row)
     return rows
+
+
+def _check_total(query: UsageQuery, row: Row) -> None:
+    """A value beyond what monetiot reports comes from data stored before the limits existed:
+    a named error saying what to do, never a 1,000-digit number nor a traceback."""
+    value = row["value"]
+    problem = total_problem(value) if isinstance(value, Decimal) else None
+    if problem is not None:
+        raise StoredOutOfRange(
+            f"usage of meter {query.meter!r} from {iso_from_ms(row['from_ms'])} to "
+            f"{iso_from_ms(row['to_ms'])}: {problem}; an event stored before monetiot "
+            "limited numbers holds it: find it (GET /v1/events) and void it "
+            "(POST /v1/events/{id}/void, monetiot events void)", field="meter")
 
 
 def _window(uow: UnitOfWork, tenant: str, meter: Meter, query: UsageQuery, w: Window,
@@ -278,7 +304,7 @@ def _window(uow: UnitOfWork, tenant: str, meter: Meter, query: UsageQuery, w: Wi
         t = totals.setdefault(key, {"count": 0, "sum": Decimal(0), "min": None, "max": None})
         t["count"] += int(r["count"])
         if r["sum"] is not None:
-            t["sum"] = EXACT.add(t["sum"], Decimal(str(r["sum"])))
+            t["sum"] = UNBOUNDED.add(t["sum"], Decimal(str(r["sum"])))
         for name, pick in (("min", min), ("max", max)):
             if r[name] is not None:
                 v = Decimal(str(r[name]))
@@ -303,8 +329,8 @@ def _add_tails(uow: UnitOfWork, tenant: str, meter: Meter, query: UsageQuery, w:
             continue
         key = tuple(r[d] for d in dims)
         t = totals.setdefault(key, {"count": 0, "sum": Decimal(0), "min": None, "max": None})
-        t["sum"] = EXACT.add(t["sum"], EXACT.multiply(Decimal(str(r["latest_value"])),
-                                                      end - start))
+        t["sum"] = UNBOUNDED.add(t["sum"], UNBOUNDED.multiply(Decimal(str(r["latest_value"])),
+                                                              end - start))
 
 
 def _has_later_reading(uow: UnitOfWork, tenant: str, meter: Meter, r: Row, end_ms: int) -> bool:

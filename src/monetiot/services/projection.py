@@ -98,9 +98,9 @@ def _project(uow: UnitOfWork, tenant: str, sub: dict[str, Any],
         billing_inputs.new_devices(uow, tenant, customer, p.start_ms, p.end_ms)
         for p in (schedule.period(i) for i in range(max(0, period.index - longest + 1),
                                                     period.index)))
-    factor = billing_inputs.decimal(day_fraction(
+    factor = day_fraction(  # exact: rounded once, on the line
         period.start_ms, period.end_ms, schedule.nominal_start_ms(period), period.end_ms,
-        sub["timezone"]))
+        sub["timezone"])
     rating = price_period(plan, PeriodInputs(
         period_index=period.index, start_ms=period.start_ms, end_ms=period.end_ms,
         in_trial=in_trial, usage={u.meter: u.projected for u in usage},

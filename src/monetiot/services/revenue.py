@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from monetiot.domain.billing.periods import MONTHS
@@ -122,7 +123,7 @@ def recurring(uow: UnitOfWork, tenant: str, now_ms: int,
             version=stored.version, plan_name=plan.name, model=business_model(plan),
             currency=plan.currency, billing_period=plan.billing_period.value,
             per_period=per_period,
-            monthly=round_money(per_period / months, plan.currency)))
+            monthly=round_money(Fraction(per_period) / months, plan.currency)))
     return out
 
 

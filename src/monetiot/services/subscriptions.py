@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from monetiot.domain.billing.periods import Schedule, day_fraction
@@ -240,7 +241,7 @@ def _credit_unused_advance(uow: UnitOfWork, now_ms: int, tenant: str, row: Row,
     for invoice in store.list_invoices(uow.conn, tenant, subscription_id=row["id"], limit=10_000):
         if invoice["status"] not in ("finalized", "paid"):
             continue
-        unused = Decimal(0)
+        unused = Fraction(0)  # exact until the one rounding of the credit
         for line in store.invoice_lines_of(uow.conn, tenant, invoice["id"]):
             start, end = line["covers_start_ms"], line["covers_end_ms"]
             if (line["kind"] != "recurring" or start is None or end is None
@@ -248,12 +249,12 @@ def _credit_unused_advance(uow: UnitOfWork, now_ms: int, tenant: str, row: Row,
                     or json.loads(line["details"]).get("timing") != "in_advance"):
                 continue
             share = day_fraction(effective, end, start, end, row["timezone"])
-            unused += (line["amount_due"] + line["tax_due"]) * share.numerator / share.denominator
-        unused = round_money(unused, invoice["currency"])
+            unused += Fraction(line["amount_due"] + line["tax_due"]) * share
+        credit = round_money(unused, invoice["currency"])
         left = invoice["total"] - invoice["credited"]
-        if unused > 0 and left > 0:
+        if credit > 0 and left > 0:
             credits.issue_credit_note(uow, now_ms, tenant, invoice["id"], {
-                "amount": str(min(unused, left)),
+                "amount": str(min(credit, left)),
                 "reason": f"unused part of the period paid in advance: {why}",
                 "idempotency_key": f"unused-advance:{row['id']}:{effective}:{invoice['id']}",
             }, commit=False)

@@ -238,6 +238,8 @@ coupon_redemptions = Table(
     Column("applied_periods", Integer, nullable=False),
     Column("remaining", ExactDecimal),  # what is left of a fixed coupon
     Column("created_ms", BigInteger, nullable=False),
+    # the order coupons were applied to the subscription in (1, 2, ...): the order they apply
+    Column("sequence", BigInteger, nullable=False, server_default="0"),
     PrimaryKeyConstraint("tenant_id", "coupon_id", "subscription_id"),
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from monetiot.domain.money import EXACT
+# Sums of what is stored are exact whatever their size: a value stored before the limits of
+# docs/limits.md existed (1E+999) must not make an aggregate fail, and so break a page, for good.
+STORED = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation])
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -51,7 +53,7 @@ def _combine(op: Callable[[Decimal, Decimal], Decimal]) -> Callable[[Any, Any], 
     return apply
 
 
-_dec_add = _combine(EXACT.add)
+_dec_add = _combine(STORED.add)
 _dec_min = _combine(min)
 _dec_max = _combine(max)
 
@@ -62,7 +64,7 @@ class _DecSum:
 
     def step(self, value: Any) -> None:
         if value is not None:
-            self.total = EXACT.add(Decimal(str(value)), self.total or Decimal(0))
+            self.total = STORED.add(Decimal(str(value)), self.total or Decimal(0))
 
     def finalize(self) -> str | None:
         return None if self.total is None else format(self.total, "f")

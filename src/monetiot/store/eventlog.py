@@ -1,7 +1,10 @@
-"""The event store: accepted events, unique on (tenant, id).
+"""The event store: accepted events, unique on (tenant, id), and the record of voided ones.
 
 `insert_new` writes a batch and reports which ids were new; ids already present are left as they
-were (the caller compares fingerprints to tell a resend from a conflict). Never commits.
+were (the caller compares fingerprints to tell a resend from a conflict). A voided event stays
+stored (`voided_ms` set, its `event_voids` row says who, when and why); the readings meters
+re-read (`device_events_between`, `neighbour_time`, `bucket_events`) leave it out. Never
+commits.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from monetiot.store import bulk
-from monetiot.store.schema import events
+from monetiot.store.schema import event_voids, events
 from monetiot.store.sql import insert_for
 
 Row = dict[str, Any]
@@ -138,7 +141,7 @@ def device_events_between(
     """A device's events with start <= time <= end, oldest first."""
     stmt = select(events).where(
         events.c.tenant_id == tenant_id, events.c.device_id == device_id,
-        events.c.time_ms >= start_ms, events.c.time_ms <= end_ms,
+        events.c.time_ms >= start_ms, events.c.time_ms <= end_ms, events.c.voided_ms.is_(None),
     ).order_by(events.c.time_ms, events.c.id)
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
@@ -153,9 +156,52 @@ def neighbour_time(
     col = events.c.time_ms
     stmt = select(func.max(col) if before else func.min(col)).where(
         events.c.tenant_id == tenant_id, events.c.device_id == device_id,
-        col < time_ms if before else col > time_ms,
+        col < time_ms if before else col > time_ms, events.c.voided_ms.is_(None),
     )
     if types:
         stmt = stmt.where(events.c.type.in_(list(types)))
     value = conn.execute(stmt).scalar()
     return None if value is None else int(value)
+
+
+def get_event(conn: Connection, tenant_id: str, event_id: str) -> Row | None:
+    row = conn.execute(select(events).where(events.c.tenant_id == tenant_id,
+                                            events.c.id == event_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def bucket_events(conn: Connection, tenant_id: str, device_id: str | None,
+                  customer_id: str | None, start_ms: int, end_ms: int) -> list[Row]:
+    """The events still counted in [start, end) of one device (or, without a device, of one
+    customer's device-less events) and attributed to `customer_id`: what a rollup bucket of
+    that device and customer is made of."""
+    stmt = select(events).where(
+        events.c.tenant_id == tenant_id, events.c.time_ms >= start_ms,
+        events.c.time_ms < end_ms, events.c.voided_ms.is_(None),
+        events.c.device_id == device_id if device_id is not None
+        else events.c.device_id.is_(None),
+        events.c.customer_id == customer_id if customer_id is not None
+        else events.c.customer_id.is_(None),
+    ).order_by(events.c.time_ms, events.c.id)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def record_void(conn: Connection, row: Row) -> None:
+    """Mark the event voided and keep the record of it (who, when, why)."""
+    from sqlalchemy import update
+
+    conn.execute(update(events).where(events.c.tenant_id == row["tenant_id"],
+                                      events.c.id == row["event_id"])
+                 .values(voided_ms=row["created_ms"]))
+    conn.execute(event_voids.insert().values(**row))
+
+
+def voids_of(conn: Connection, tenant_id: str, event_ids: Sequence[str]) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    ids = list(event_ids)
+    for start in range(0, len(ids), 500):
+        for r in conn.execute(select(event_voids).where(
+                event_voids.c.tenant_id == tenant_id,
+                event_voids.c.event_id.in_(ids[start:start + 500]))).mappings():
+            found[r["event_id"]] = dict(r)
+    return found

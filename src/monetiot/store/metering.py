@@ -243,3 +243,40 @@ def _scope(table: Any, tenant_id: str, meter_id: str, start_ms: int | None, end_
     if device_id is not None:
         where.append(table.c.device_id == device_id)
     return where
+
+
+def _key_where(table: Any, tenant_id: str, key: BucketKey) -> list[Any]:
+    meter_id, customer_id, device_id, group_key, bucket_ms = key
+    return [table.c.tenant_id == tenant_id, table.c.meter_id == meter_id,
+            table.c.customer_id == customer_id, table.c.device_id == device_id,
+            table.c.group_key == group_key, table.c.bucket_ms == bucket_ms]
+
+
+def lock_bucket(conn: Connection, tenant_id: str, key: BucketKey) -> None:
+    """Hold the bucket's row (PostgreSQL) while it is recomputed: an ingest adding to it waits,
+    then adds its delta to the recomputed row."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(rollups.c.count).where(*_key_where(rollups, tenant_id, key))
+                     .with_for_update())
+
+
+def replace_bucket(conn: Connection, tenant_id: str, key: BucketKey, d: Delta | None) -> None:
+    """Rewrite one bucket from a delta recomputed from its events (None: no event is left)."""
+    conn.execute(delete(rollups).where(*_key_where(rollups, tenant_id, key)))
+    if d is None:
+        return
+    conn.execute(rollups.insert().values(
+        tenant_id=tenant_id, meter_id=key[0], customer_id=key[1], device_id=key[2],
+        group_key=key[3], bucket_ms=key[4], count=d.count, sum=d.sum, min=d.min, max=d.max,
+        latest_ms=d.latest_ms, latest_value=d.latest_value))
+
+
+def remove_unique_value(conn: Connection, tenant_id: str, key: BucketKey, value: str) -> None:
+    conn.execute(delete(rollup_values).where(*_key_where(rollup_values, tenant_id, key),
+                                             rollup_values.c.value == value[:500]))
+
+
+def remove_presence(conn: Connection, tenant_id: str, device_id: str, minute_ms: int) -> None:
+    conn.execute(delete(presence).where(presence.c.tenant_id == tenant_id,
+                                        presence.c.device_id == device_id,
+                                        presence.c.minute_ms == minute_ms))

@@ -122,9 +122,25 @@ events = Table(
     Column("customer_id", String(ID)),
     Column("data", Text, nullable=False),
     Column("fingerprint", String(32), nullable=False),
+    Column("voided_ms", BigInteger),  # set when an operator voided it (see event_voids)
     PrimaryKeyConstraint("tenant_id", "id"),
     Index("ix_events_device_time", "tenant_id", "device_id", "time_ms"),
     Index("ix_events_customer_time", "tenant_id", "customer_id", "time_ms"),
+)
+
+event_voids = Table(  # the audit record of each voided event: who, when and why
+    "event_voids",
+    metadata,
+    Column("tenant_id", String(ID), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("id", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("event_time_ms", BigInteger, nullable=False),
+    Column("device_id", String(ID)),
+    Column("customer_id", String(ID)),
+    Column("created_ms", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "event_id"),
 )
 
 quarantine = Table(

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from monetiot import __version__
 from monetiot.bootstrap import Platform
+from monetiot.currency_table import install as install_currencies
 from monetiot.web import console, errors
 from monetiot.web.routes import (
     advisor,
@@ -26,6 +27,7 @@ from monetiot.web.routes import (
 
 
 def create_app(platform: Platform) -> FastAPI:
+    install_currencies()
     app = FastAPI(title="monetiot", version=__version__,
                   description="Connect a fleet, meter it, price it, bill it.")
     app.state.platform = platform

@@ -39,15 +39,17 @@ def principal(request: Request) -> Principal:
 
 async def exact_body(request: Request) -> dict[str, Any]:
     """The request body as a JSON object with exact numbers (never through a binary float)."""
-    import json
-
     from monetiot.domain import jsonexact
     from monetiot.domain.errors import InvalidInput
+    from monetiot.domain.events import depth_problem
 
     try:
         doc = jsonexact.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise InvalidInput(f"not valid JSON: {exc}", field="body") from None
     if not isinstance(doc, dict):
         raise InvalidInput("must be a JSON object", field="body")
+    problem = depth_problem(doc, "the body")
+    if problem is not None:
+        raise InvalidInput(problem, field="body")
     return doc

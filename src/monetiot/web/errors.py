@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,10 +14,16 @@ from monetiot.domain.errors import (
     InvalidInput,
     MonetiotError,
     NotFound,
+    TooLarge,
     Unauthorized,
+    UnsupportedFormat,
 )
 
-_STATUS: list[tuple[type[MonetiotError], int, str]] = [
+log = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[MonetiotError], int, str]] = [  # the first that matches answers
+    (TooLarge, 413, "content too large"),
+    (UnsupportedFormat, 415, "unsupported media type"),
     (InvalidInput, 422, "invalid input"),
     (NotFound, 404, "not found"),
     (Conflict, 409, "conflict"),
@@ -24,11 +32,13 @@ _STATUS: list[tuple[type[MonetiotError], int, str]] = [
 ]
 
 
-def problem(status: int, title: str, detail: str, field: str | None = None) -> JSONResponse:
+def problem(status: int, title: str, detail: str, field: str | None = None,
+            extra: dict[str, object] | None = None) -> JSONResponse:
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": status,
                                "detail": detail}
     if field is not None:
         body["field"] = field
+    body.update(extra or {})
     headers = {"WWW-Authenticate": 'Bearer realm="monetiot"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type="application/problem+json",
                         headers=headers)
@@ -39,8 +49,17 @@ def install(app: FastAPI) -> None:
     async def _domain(_: Request, exc: MonetiotError) -> JSONResponse:
         for kind, status, title in _STATUS:
             if isinstance(exc, kind):
-                return problem(status, title, str(exc), exc.field)
-        return problem(400, "bad request", str(exc), exc.field)
+                return problem(status, title, str(exc), exc.field, exc.extra)
+        return problem(400, "bad request", str(exc), exc.field, exc.extra)
+
+    @app.exception_handler(ArithmeticError)
+    async def _arithmetic(request: Request, exc: ArithmeticError) -> JSONResponse:
+        # decimal arithmetic that could not finish exactly: a named answer, never a 500
+        log.exception("%s: decimal arithmetic failed", request.url.path)
+        return problem(422, "number out of range",
+                       f"a number is too large or too precise to compute exactly "
+                       f"({type(exc).__name__}); monetiot accepts at most 15 digits before the "
+                       "decimal point and 18 after (docs/limits.md)")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,13 +1,20 @@
 """Invoices as data: lines, per-line rounding, tax, discounts, prepaid credits and totals.
 
 Invariants:
-- every line is rounded once, half away from zero, at the currency's minor unit (`amount_due`);
+- every line is rounded once, half away from zero, at the currency's minor unit (`amount_due`),
+  from its exact amount (a Fraction when it is a quotient, such as a prorated fee);
 - tax is computed per line on the rounded amount: exclusive adds `rate %` on top, inclusive
-  takes the tax out of the amount (`amount_due - amount_due / (1 + rate %)`), each rounded once;
-- `subtotal` = sum of `amount_due`, `tax` = sum of `tax_due`, `total` = subtotal + tax when
-  tax is exclusive, subtotal when it is inclusive, less prepaid credit (a line of its own): a
-  total is always the sum of its rounded lines;
-- discounts never take a charge below zero, and prepaid credits never pay more than the total.
+  takes the tax out of the amount (`amount_due - amount_due / (1 + rate %)`, exactly), each
+  rounded once;
+- discounts (coupons) apply in the order given (billing gives the order they were applied to
+  the subscription): a percentage takes its share of what remains after the discounts before
+  it, a fixed amount takes what it has left; each is rounded once and never takes the charges
+  below zero;
+- `tax` = sum of `tax_due`; `subtotal` is after discounts and before tax in both tax modes:
+  the sum of `amount_due` when tax is exclusive, that sum less the tax it includes when tax is
+  inclusive (prices include tax); `total` = subtotal + tax, less prepaid credit (a line of its
+  own): a total is always the sum of its rounded lines;
+- prepaid credits never pay more than the total; no amount reaches the largest amount billed.
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
 
-from monetiot.domain.money import EXACT, QUOTIENT, currency_exponent, round_money
+from monetiot.domain.money import check_amount, currency_exponent, round_money
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -39,6 +47,9 @@ class Line:
     amount_due: Decimal = ZERO
     tax_rate: Decimal = ZERO
     tax_due: Decimal = ZERO
+    # the exact amount when `amount` shows a quotient that does not terminate (a prorated fee):
+    # the line is rounded from this, once
+    exact: Fraction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +81,10 @@ class Totals:
 def tax_on(amount_due: Decimal, tax: Tax, currency: str) -> Decimal:
     if not tax.rate:
         return round_money(ZERO, currency)
+    due, rate = Fraction(amount_due), Fraction(tax.rate)
     if tax.inclusive:
-        net = QUOTIENT.divide(amount_due * HUNDRED, HUNDRED + tax.rate)
-        return round_money(amount_due - net, currency)
-    return round_money(EXACT.multiply(amount_due, tax.rate) / HUNDRED, currency)
+        return round_money(due - due * 100 / (100 + rate), currency)
+    return round_money(due * rate / 100, currency)
 
 
 def settle(lines: Sequence[Line], currency: str, tax: Tax,
@@ -86,20 +97,23 @@ def settle(lines: Sequence[Line], currency: str, tax: Tax,
         if charged <= 0:
             break
         if discount.percent is not None:
-            off = round_money(EXACT.multiply(charged, discount.percent) / HUNDRED, currency)
-        else:
-            off = min(discount.amount or ZERO, charged)
+            off = round_money(Fraction(charged) * Fraction(discount.percent) / 100, currency)
+        else:  # whole minor units, rounded down: never more than the coupon has left
+            off = (discount.amount or ZERO).quantize(_minor_unit(currency), rounding=ROUND_DOWN)
+        off = min(off, charged)
         if off <= 0:
             continue
         used[discount.coupon_id] = off
         charged -= off
         rounded.append(_finish(Line(kind="discount", description=f"Discount: {discount.name}",
                                     amount=-off, charge_id=discount.coupon_id), currency, tax))
-    subtotal = sum((line.amount_due for line in rounded), ZERO)
+    gross = sum((line.amount_due for line in rounded), ZERO)
     tax_total = sum((line.tax_due for line in rounded), ZERO)
-    total = subtotal if tax.inclusive else subtotal + tax_total
+    subtotal = gross - tax_total if tax.inclusive else gross
+    total = subtotal + tax_total
+    check_amount(total, what="invoice total")
     credit = min(max(credit_available, ZERO), max(total, ZERO))
-    credit = credit.quantize(Decimal(1).scaleb(-currency_exponent(currency)), rounding=ROUND_DOWN)
+    credit = credit.quantize(_minor_unit(currency), rounding=ROUND_DOWN)
     if credit > 0:  # rounded down: never more than the wallet holds
         rounded.append(Line(kind="credit", description="Prepaid credits", amount=-credit,
                             amount_due=-credit))
@@ -107,6 +121,10 @@ def settle(lines: Sequence[Line], currency: str, tax: Tax,
     return Totals(tuple(rounded), subtotal, tax_total, total, used, credit)
 
 
+def _minor_unit(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-currency_exponent(currency))
+
+
 def _finish(line: Line, currency: str, tax: Tax) -> Line:
-    due = round_money(line.amount, currency)
+    due = round_money(line.exact if line.exact is not None else line.amount, currency)
     return replace(line, amount_due=due, tax_rate=tax.rate, tax_due=tax_on(due, tax, currency))

@@ -13,7 +13,7 @@ Invariants: periods are contiguous and non-overlapping; period `index` 0 contain
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from fractions import Fraction
@@ -124,6 +124,18 @@ def days_between(start_ms: int, end_ms: int, tz: str) -> int:
 def day_fraction(part_start_ms: int, part_end_ms: int, whole_start_ms: int, whole_end_ms: int,
                  tz: str) -> Fraction:
     """Day-based proration: the days of [part) over the days of the whole period."""
+    return day_share([(part_start_ms, part_end_ms)], whole_start_ms, whole_end_ms, tz)
+
+
+def day_share(parts: Iterable[tuple[int, int]], whole_start_ms: int, whole_end_ms: int,
+              tz: str) -> Fraction:
+    """The local days of several parts (each clipped to the whole, counted by `days_between`)
+    over the days of the whole period, exactly. Every share of a period monetiot bills is
+    counted this way: flat fees, seats, device-time, pauses and the minimum commitment, so a
+    day is a day whatever its length (23 or 25 hours on a daylight saving change)."""
     whole = days_between(whole_start_ms, whole_end_ms, tz)
-    used = days_between(max(part_start_ms, whole_start_ms), min(part_end_ms, whole_end_ms), tz)
-    return Fraction(used, whole) if whole else Fraction(0)
+    if not whole:
+        return Fraction(0)
+    used = sum(days_between(max(start, whole_start_ms), min(end, whole_end_ms), tz)
+               for start, end in parts)
+    return Fraction(used, whole)

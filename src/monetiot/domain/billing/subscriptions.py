@@ -68,13 +68,3 @@ def slices(start_ms: int, end_ms: int | None, anchor: str, tz: str, phases: Sequ
             out.append(Slice(phase, whole, index, lo, hi))
             index += 1
     return sorted(out, key=lambda s: (s.start_ms, s.end_ms))
-
-
-def paused_ms(pauses: Sequence[tuple[int, int | None]], start_ms: int, end_ms: int,
-              now_ms: int) -> int:
-    """How much of [start, end) was paused."""
-    total = 0
-    for p_start, p_end in pauses:
-        lo, hi = max(start_ms, p_start), min(end_ms, p_end if p_end is not None else now_ms)
-        total += max(0, hi - lo)
-    return total

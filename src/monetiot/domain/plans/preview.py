@@ -143,6 +143,8 @@ def rated_line_json(line: RatedLine) -> Json:
         ("meter", line.meter),
     ]
     out.update((k, v) for k, v in optional if v is not None)
+    if line.share is not None:  # the exact share of the period: "25/30" reads better than 0.83
+        out["share"] = f"{line.share.numerator}/{line.share.denominator}"
     out["quantity"] = decimal_text(line.quantity)
     out["unit"] = line.unit
     for key, value in (("included", line.included), ("billable", line.billable),

@@ -12,12 +12,16 @@ Billing calls two functions per period, and a preview calls their sum:
 Every line covers the period of the inputs it was rated from (`covers_start_ms`,
 `covers_end_ms`).
 
-Invariants: arithmetic is exact (a decimal context that raises rather than rounds); each line is
-rounded once, half away from zero, at the currency's minor unit (`amount_due`), and a rating's
-`total` is the sum of its lines' `amount_due`; a trial period has no recurring, usage or
-minimum lines, while one-time charges and instalments still apply (hardware is delivered during
-a trial); the instalments of an amount add up to it exactly: each is the amount / N rounded down
-to the minor unit, and the last one takes the remainder.
+Invariants: arithmetic is exact (a decimal context that raises rather than rounds, and
+`Fraction`s for shares of a period and time-weighted device counts, so that 21.03 x 25/30 is
+17.525 exactly); each line is rounded once, half away from zero, at the currency's minor unit
+(`amount_due`, from the exact amount), and a rating's `total` is the sum of its lines'
+`amount_due`; a line's amount at or beyond the largest amount monetiot bills is an `OutOfRange`
+error naming the charge; a trial period has no recurring, usage or minimum lines, while
+one-time charges and instalments still apply (hardware is delivered during a trial); the
+minimum commitment is prorated like a flat fee (`period_factor`); the instalments of an amount
+add up to it exactly: each is the amount / N rounded down to the minor unit, and the last one
+takes the remainder.
 """
 
 from __future__ import annotations
@@ -31,14 +35,22 @@ from decimal import (
     Decimal,
     DecimalException,
     DivisionByZero,
+    Inexact,
     InvalidOperation,
     Overflow,
     localcontext,
 )
+from fractions import Fraction
 from typing import Any
 
-from monetiot.domain.errors import InvalidInput
-from monetiot.domain.money import EXACT, currency_exponent, round_money
+from monetiot.domain.errors import InvalidInput, OutOfRange
+from monetiot.domain.money import (
+    EXACT,
+    check_amount,
+    currency_exponent,
+    fraction_decimal,
+    round_money,
+)
 from monetiot.domain.plans.model import (
     ONE,
     ZERO,
@@ -73,9 +85,11 @@ class PeriodInputs:
     period starts). `earlier_new_devices`: devices newly assigned in the periods before this one,
     most recent last (`[-1]` is period `period_index - 1`): per-device instalments need the last
     N - 1 of them. `period_factor`: the fraction of a full period that [start, end) is (a partial
-    first or last period), scaling flat and per-seat charges in arrears; `advance_period_factor`:
-    the fraction of this period billed in advance (normally 1). `prepaid`: what
-    `rate_in_advance` already billed for this period, counted toward the minimum commitment.
+    first or last period), scaling flat and per-seat charges in arrears and the minimum
+    commitment; `advance_period_factor`: the fraction of this period billed in advance (normally
+    1). Shares and device counts may be exact `Fraction`s (billing passes days over days): they
+    are never divided out before the line is rounded. `prepaid`: what `rate_in_advance` already
+    billed for this period, counted toward the minimum commitment.
     """
 
     period_index: int
@@ -83,12 +97,12 @@ class PeriodInputs:
     end_ms: int
     in_trial: bool = False
     usage: Mapping[str, Decimal] = field(default_factory=dict)
-    active_devices: Decimal = ZERO
+    active_devices: Decimal | Fraction = ZERO
     seats: int = 0
     new_devices: int = 0
     earlier_new_devices: tuple[int, ...] = ()
-    period_factor: Decimal = ONE
-    advance_period_factor: Decimal = ONE
+    period_factor: Decimal | Fraction = ONE
+    advance_period_factor: Decimal | Fraction = ONE
     prepaid: Decimal = ZERO
 
     def __post_init__(self) -> None:
@@ -104,8 +118,8 @@ class PeriodInputs:
             if count < 0:
                 raise InvalidInput("must not be negative", field=f"earlier_new_devices[{i}]")
         for name in ("active_devices", "period_factor", "advance_period_factor", "prepaid"):
-            value: Decimal = getattr(self, name)
-            if not value.is_finite() or value < 0:
+            value: Decimal | Fraction = getattr(self, name)
+            if (isinstance(value, Decimal) and not value.is_finite()) or value < 0:
                 raise InvalidInput(f"must be a finite number >= 0, got {value}", field=name)
         for meter, quantity in self.usage.items():
             if not quantity.is_finite():
@@ -138,9 +152,13 @@ class RatedLine:
     meter: str | None = None
     included: Decimal | None = None
     billable: Decimal | None = None
-    minimum: Decimal | None = None
+    minimum: Decimal | None = None  # minimum_true_up: the commitment, prorated to the period
     counted: Decimal | None = None  # minimum_true_up: the period's charges it tops up
     explanation: tuple[ChargeLine, ...] = ()
+    # the amount as an exact ratio when it is a quotient (a prorated fee, device-time over a
+    # period): `amount` then shows it as a decimal, and `amount_due` was rounded from this
+    exact: Fraction | None = None
+    share: Fraction | None = None  # the share of a period a prorated line bills (25/30)
 
     @property
     def description(self) -> str:
@@ -213,7 +231,30 @@ def _exact() -> Iterator[None]:
         with localcontext(EXACT):
             yield
     except DecimalException:
-        raise InvalidInput("numbers too large or too precise to rate exactly") from None
+        raise OutOfRange("numbers too large or too precise to rate exactly") from None
+
+
+def _fraction(value: Decimal | Fraction) -> Fraction:
+    return value if isinstance(value, Fraction) else Fraction(value)
+
+
+def _times(*factors: Decimal | Fraction | int) -> Decimal | Fraction:
+    """The exact product: a Decimal with the digits decimal arithmetic gives (49.00 x 1 is
+    49.00, 21.03 x 25/30 is 17.525) whenever it terminates, else the Fraction itself."""
+    decimal = Decimal(1)
+    numerator, denominator = 1, 1
+    for factor in factors:
+        if isinstance(factor, Fraction):
+            numerator *= factor.numerator
+            denominator *= factor.denominator
+        else:
+            decimal *= factor
+    if denominator == 1:
+        return decimal * numerator
+    try:
+        return EXACT.divide(decimal * numerator, Decimal(denominator))
+    except Inexact:
+        return Fraction(decimal) * Fraction(numerator, denominator)
 
 
 def _rating(plan: Plan, inputs: PeriodInputs, lines: Sequence[RatedLine]) -> PeriodRating:
@@ -226,14 +267,25 @@ def _rating(plan: Plan, inputs: PeriodInputs, lines: Sequence[RatedLine]) -> Per
 
 
 def _line(plan: Plan, inputs: PeriodInputs, *, kind: str, charge_id: str, name: str,
-          quantity: Decimal, unit: str, amount: Decimal, **details: Any) -> RatedLine:
+          quantity: Decimal | Fraction, unit: str, amount: Decimal | Fraction,
+          **details: Any) -> RatedLine:
+    """One line; `amount` (and `quantity`) may be an exact Fraction: it is rounded once from it,
+    and shown as a decimal."""
+    check_amount(amount, field=charge_id, what=f"amount of {kind} line {charge_id!r}")
+    exact = None
+    if isinstance(amount, Fraction):
+        if amount.denominator != 1:
+            exact = amount
+        amount = fraction_decimal(amount)
+    if isinstance(quantity, Fraction):
+        quantity = fraction_decimal(quantity)
     amount = amount if amount else ZERO  # no "-0" nor "0E-8" in a sum
     with localcontext(_ROUNDING):
-        due = round_money(amount, plan.currency)
+        due = round_money(exact if exact is not None else amount, plan.currency)
     return RatedLine(
         kind=kind, charge_id=charge_id, name=name, quantity=quantity, unit=unit, amount=amount,
         amount_due=due, covers_start_ms=inputs.start_ms,
-        covers_end_ms=inputs.end_ms, **details,
+        covers_end_ms=inputs.end_ms, exact=exact, **details,
     )
 
 
@@ -278,28 +330,33 @@ def _recurring_lines(plan: Plan, inputs: PeriodInputs, timings: set[Timing]) -> 
     for charge in plan.recurring:
         if charge.timing not in timings:
             continue
-        quantity, unit = _recurring_quantity(charge, inputs)
+        quantity, unit, share = _recurring_quantity(charge, inputs)
         if quantity == 0:
             continue
         lines.append(_line(
             plan, inputs, kind=RECURRING, charge_id=charge.id, name=charge.name,
             quantity=quantity, unit=unit, unit_price=charge.price,
-            amount=quantity * charge.price, timing=charge.timing))
+            amount=_times(quantity, charge.price), timing=charge.timing,
+            share=share if share != 1 else None))
     return lines
 
 
-def _recurring_quantity(charge: RecurringCharge, inputs: PeriodInputs) -> tuple[Decimal, str]:
+def _recurring_quantity(charge: RecurringCharge, inputs: PeriodInputs,
+                        ) -> tuple[Decimal | Fraction, str, Fraction | None]:
+    """The exact quantity a recurring charge bills, its unit, and the share of the period."""
     factor = (inputs.advance_period_factor if charge.timing is Timing.IN_ADVANCE
               else inputs.period_factor)
+    share = _fraction(factor)
+    devices = inputs.active_devices
     match charge.kind:
         case RecurringKind.FLAT:
-            return factor, "period"
+            return factor, "period", share
         case RecurringKind.PER_SEAT:
-            return Decimal(inputs.seats) * factor, "seat"
+            return _times(inputs.seats, factor), "seat", share
         case RecurringKind.PER_ACTIVE_DEVICE:
             if charge.timing is Timing.IN_ADVANCE:
-                return inputs.active_devices * factor, "device"
-            return inputs.active_devices, "device-period"
+                return _times(devices, factor), "device", share
+            return devices, "device-period", None
 
 
 def _usage_lines(plan: Plan, inputs: PeriodInputs) -> list[RatedLine]:
@@ -309,7 +366,11 @@ def _usage_lines(plan: Plan, inputs: PeriodInputs) -> list[RatedLine]:
     for charge in plan.usage:
         used = inputs.usage.get(charge.meter, ZERO)
         billable = max(used - charge.included, ZERO)
-        result = price(charge.charge, billable)
+        try:
+            result = price(charge.charge, billable)
+        except OutOfRange as exc:  # name the charge: the engine knows only its amount
+            raise OutOfRange(f"usage charge {charge.id!r}: {exc.message}",
+                             field=charge.id) from None
         lines.append(_line(
             plan, inputs, kind=USAGE, charge_id=charge.id, name=charge.name, quantity=used,
             unit=charge.meter, amount=result.amount, meter=charge.meter,
@@ -320,14 +381,20 @@ def _usage_lines(plan: Plan, inputs: PeriodInputs) -> list[RatedLine]:
 def _minimum_lines(plan: Plan, inputs: PeriodInputs, lines: Sequence[RatedLine],
                    prepaid: Decimal) -> list[RatedLine]:
     """A true-up bringing the period's recurring and usage charges (one-time charges and
-    instalments do not count) up to the plan's minimum commitment."""
-    minimum = plan.minimum_commitment
-    if minimum is None or inputs.in_trial:
+    instalments do not count) up to the plan's minimum commitment, prorated like a flat fee:
+    a period billed for 25 of its 30 days commits to 25/30 of the minimum."""
+    if plan.minimum_commitment is None or inputs.in_trial:
         return []
+    share = _fraction(inputs.period_factor)
+    minimum = _times(plan.minimum_commitment, inputs.period_factor)
     counted = prepaid + sum((line.amount_due for line in lines
                              if line.kind in (RECURRING, USAGE)), ZERO)
     if counted >= minimum:
         return []
+    shown = minimum if isinstance(minimum, Decimal) else fraction_decimal(minimum)
+    amount = (minimum - counted if isinstance(minimum, Decimal)
+              else minimum - Fraction(counted))
     return [_line(plan, inputs, kind=MINIMUM_TRUE_UP, charge_id=MINIMUM_CHARGE_ID,
-                  name="Minimum commitment", quantity=ONE, unit="period",
-                  amount=minimum - counted, minimum=minimum, counted=counted)]
+                  name="Minimum commitment", quantity=ONE if share == 1 else share,
+                  unit="period", amount=amount, minimum=shown, counted=counted,
+                  share=share if share != 1 else None)]

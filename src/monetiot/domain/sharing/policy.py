@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 
 from monetiot.domain.errors import InvalidInput
-from monetiot.domain.money import EXACT, round_money, to_decimal
+from monetiot.domain.money import EXACT, fraction_decimal, round_money, to_decimal
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
@@ -41,7 +42,8 @@ class Fee:
     def amount(self, estimated_price: Decimal, currency: str) -> Decimal:
         if self.kind is FeeKind.FLAT:
             return round_money(self.value, currency)
-        return round_money(EXACT.multiply(estimated_price, self.value) / _HUNDRED, currency)
+        # exact until the one rounding (a Decimal division would round at 28 digits first)
+        return round_money(Fraction(estimated_price) * Fraction(self.value) / 100, currency)
 
     def as_doc(self) -> dict[str, str]:
         return {"kind": self.kind.value, "value": format(self.value, "f")}
@@ -91,7 +93,7 @@ class Policy:
         return self.no_show_fee.amount(estimated_price, currency)
 
     def estimated_kwh(self, start_ms: int, end_ms: int) -> Decimal:
-        return EXACT.multiply(self.estimated_kw, Decimal(end_ms - start_ms)) / HOUR_MS
+        return fraction_decimal(Fraction(self.estimated_kw) * (end_ms - start_ms) / HOUR_MS)
 
 
 def parse_policy(doc: object, path: str = "policy") -> Policy:

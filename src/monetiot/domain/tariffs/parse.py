@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monetiot.domain.currencies import currency_code
 from monetiot.domain.errors import InvalidInput
 from monetiot.domain.tariffs.model import (
     ChargingPeriod,
@@ -59,9 +60,8 @@ T = TypeVar("T")
 def parse_tariff(doc: object, *, path: str = "") -> Tariff:
     """A validated Tariff from an OCPI 2.2.1 Tariff object."""
     obj = read_object(doc, path, None)
-    currency = read_text(_required(obj, "currency", path), child(path, "currency"))
-    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
-        raise InvalidInput(f"not an ISO 4217 code: {currency!r}", field=child(path, "currency"))
+    currency = currency_code(read_text(_required(obj, "currency", path),
+                                       child(path, "currency")), child(path, "currency"))
     elements_path = child(path, "elements")
     raw_elements = read_list(_required(obj, "elements", path), elements_path, non_empty=True)
     elements = tuple(
@@ -81,7 +81,7 @@ def parse_tariff(doc: object, *, path: str = "") -> Tariff:
         raise InvalidInput("is before start_date_time", field=child(path, "end_date_time"))
     tariff_id = obj.get("id")
     return Tariff(
-        currency=currency.upper(),
+        currency=currency,
         elements=elements,
         min_price=min_price,
         max_price=max_price,

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from monetiot.domain.events import Decoded, Event, Rejected
 from monetiot.ingest.formats.cloudevents import decode_cloudevents
-from monetiot.ingest.formats.common import Problem, payload_rejected, read_json, record_label
+from monetiot.ingest.formats.common import (
+    TOO_DEEP,
+    UNSUPPORTED_MEDIA_TYPE,
+    Problem,
+    payload_rejected,
+    read_json,
+    record_label,
+)
 from monetiot.ingest.formats.events_json import decode_events, parse_event
 from monetiot.ingest.formats.profiles import DeviceProfile, apply_profile, parse_profile
 from monetiot.ingest.formats.senml import (
@@ -27,6 +34,8 @@ from monetiot.ingest.formats.senml import (
 
 __all__ = [
     "CONTENT_TYPES",
+    "TOO_DEEP",
+    "UNSUPPORTED_MEDIA_TYPE",
     "Decoded",
     "DeviceProfile",
     "Event",
@@ -82,14 +91,15 @@ def decode(
             body, cbor=kind == CONTENT_TYPES["senml+cbor"], now_ms=now_ms, device=device
         )
     supported = ", ".join(CONTENT_TYPES.values())
-    return [payload_rejected(f"unsupported content type {content_type!r}; use {supported}", body)]
+    return [payload_rejected(f"unsupported content type {content_type!r}; use {supported}", body,
+                             UNSUPPORTED_MEDIA_TYPE)]
 
 
 def _profiled(profile: DeviceProfile, body: bytes, device: str | None) -> list[Decoded]:
     try:
         message = read_json(body)
     except Problem as exc:
-        return [payload_rejected(exc.reason, body)]
+        return [payload_rejected(exc.reason, body, exc.code)]
     if isinstance(message, list):
         return [
             apply_profile(profile, item, device, record=record_label(i))

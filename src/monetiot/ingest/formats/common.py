@@ -2,6 +2,8 @@
 
 Invariants:
 - JSON numbers are read as `Decimal` (integers too) and never pass through a binary float;
+- a payload nesting more than `MAX_DEPTH` arrays and objects is refused as a whole (with a
+  reason that says so), never by exhausting the stack;
 - a payload that cannot be read at all becomes one `Rejected(record="payload")` whose `raw` keeps
   what was sent: the text, or `{"hex": ...}` when the bytes are not UTF-8;
 - records are named "record N", N counting from 0 in the order they were sent (as in a JSON
@@ -16,17 +18,27 @@ from decimal import Decimal
 
 import msgspec
 
-from monetiot.domain.events import Rejected, Value
+from monetiot.domain.events import MAX_DEPTH, Rejected, Value, depth_problem
 
 _JSON = msgspec.json.Decoder(float_hook=Decimal)
+TOO_DEEP = "too_deep"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 
 
 class Problem(ValueError):
     """Something sent cannot be accepted; `reason` says why, the caller knows which record."""
 
+    code: str | None = None  # what kind of problem, when a transport answers it apart
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class TooDeep(Problem):
+    """A payload nests deeper than monetiot reads."""
+
+    code = TOO_DEEP
 
 
 def read_json(body: bytes) -> Value:
@@ -37,6 +49,12 @@ def read_json(body: bytes) -> Value:
         raise Problem("not valid JSON: the text is not UTF-8") from None
     except msgspec.DecodeError as exc:
         raise Problem(f"not valid JSON: {exc}") from None
+    except RecursionError:  # the decoder's own guard: far deeper than MAX_DEPTH
+        raise TooDeep(f"the payload nests more than {MAX_DEPTH} levels of arrays and "
+                      "objects") from None
+    problem = depth_problem(parsed)
+    if problem is not None:
+        raise TooDeep(problem)
     return exact(parsed)
 
 
@@ -63,8 +81,8 @@ def raw_payload(body: bytes) -> object:
         return {"hex": body.hex()}
 
 
-def payload_rejected(reason: str, body: bytes) -> Rejected:
-    return Rejected(record="payload", reason=reason, raw=raw_payload(body))
+def payload_rejected(reason: str, body: bytes, code: str | None = None) -> Rejected:
+    return Rejected(record="payload", reason=reason, raw=raw_payload(body), code=code)
 
 
 def record_label(index: int) -> str:

@@ -38,7 +38,7 @@ def decode_events(body: bytes, *, device: str | None = None) -> list[Decoded]:
     try:
         parsed = read_json(body)
     except Problem as exc:
-        return [payload_rejected(exc.reason, body)]
+        return [payload_rejected(exc.reason, body, exc.code)]
     items = parsed if isinstance(parsed, list) else [parsed]
     results: list[Decoded] = []
     for index, item in enumerate(items):

@@ -182,7 +182,7 @@ def decode_senml(
     try:
         read = senml_wire.read_cbor(body) if cbor else senml_wire.read_json(body)
     except Problem as exc:
-        return [payload_rejected(exc.reason, body)]
+        return [payload_rejected(exc.reason, body, exc.code)]
     resolved = resolve_pack(read.records, Decimal(now_ms).scaleb(-3))
     if isinstance(resolved, PackError):
         return reject_pack(resolved, read.raws, body)

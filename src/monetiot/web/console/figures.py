@@ -2,7 +2,9 @@
 
 Usage charts ask `services.metering.usage` for whole days in the viewer's time zone (the
 customer's on customer pages, UTC elsewhere); a zone whose midnight falls inside a UTC hour
-cannot be cut into days from hourly rollups, so such charts fall back to UTC days.
+cannot be cut into days from hourly rollups, so such charts fall back to UTC days. Usage that
+monetiot cannot report (data stored before its number limits) leaves the chart empty with the
+reason and what to void in its place: a page never fails because of stored data.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from monetiot.domain.errors import InvalidInput
+from monetiot.domain.errors import InvalidInput, StoredOutOfRange
 from monetiot.domain.meters import CONNECTED_MINUTES, HOUR_MS
 from monetiot.domain.windows import period_bounds
 from monetiot.services import metering
@@ -50,10 +52,11 @@ class Daily:
     days: tuple[str, ...]
     values: tuple[Decimal | None, ...]
     by: dict[str, tuple[Decimal | None, ...]]  # per customer, when asked
+    problem: str | None = None  # why there is nothing to show (stored data out of range)
 
     @property
     def total(self) -> Decimal | None:
-        if not additive(self.meter):
+        if not additive(self.meter) or self.problem is not None:
             return None
         return sum((v or Decimal(0) for v in self.values), Decimal(0))
 
@@ -81,6 +84,17 @@ def days_back(now_ms: int, days: int, tz: str) -> tuple[int, int, str]:
 def daily(uow: UnitOfWork, tenant: str, meter: dict[str, Any], now_ms: int, days: int = 30,
           tz: str = "UTC", customer: str | None = None, device: str | None = None,
           by_customer: bool = False) -> Daily:
+    try:
+        return _daily(uow, tenant, meter, now_ms, days, tz, customer, device, by_customer)
+    except StoredOutOfRange as exc:
+        start, end, zone_name = days_back(now_ms, days, "UTC")
+        starts = _day_starts(start, end, zone_name)
+        return Daily(meter, zone_name, tuple(day(s, zone_name)[5:] for s in starts),
+                     tuple(None for _ in starts), {}, problem=exc.message)
+
+
+def _daily(uow: UnitOfWork, tenant: str, meter: dict[str, Any], now_ms: int, days: int,
+           tz: str, customer: str | None, device: str | None, by_customer: bool) -> Daily:
     start, end, zone_name = days_back(now_ms, days, tz)
     try:
         rows = metering.usage(uow, tenant, metering.UsageQuery(
@@ -124,6 +138,9 @@ def _day_starts(start: int, end: int, tz: str) -> list[int]:
 def usage_chart(chart_id: str, d: Daily, *, stacked_by_customer: bool = False,
                 width: int = WIDTH) -> Markup:
     title = f"{d.meter['name']} per day ({d.tz})"
+    if d.problem is not None:
+        return Markup('<p class="muted" role="alert">{}: no chart. {}</p>').format(title,
+                                                                                  d.problem)
     unit = str(d.meter.get("unit") or "")
     if stacked_by_customer and d.by:
         series = [Series(name, values) for name, values in d.by.items()]

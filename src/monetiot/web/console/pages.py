@@ -8,6 +8,7 @@ tenant's data), and may not be framed.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,7 @@ HEADERS = {
 }
 
 _env: Environment | None = None
+log = logging.getLogger(__name__)
 
 
 def environment() -> Environment:
@@ -96,5 +98,11 @@ class ConsoleRoute(APIRoute):
                     if isinstance(exc, kind):
                         return error_page(request, status, title.capitalize(), str(exc))
                 return error_page(request, 400, "Bad request", str(exc))
+            except ArithmeticError:  # decimal arithmetic on stored figures: a page, not a 500
+                log.exception("%s: a figure could not be computed", request.url.path)
+                return error_page(request, 409, "Conflict", (
+                    "a figure on this page cannot be computed from the stored data (a number "
+                    "stored before monetiot limited numbers?); void the event that holds it "
+                    "(monetiot events void), then reload"))
 
         return html_errors
