@@ -43,6 +43,7 @@ def _register() -> None:
         commands_demo,  # noqa: F401
         commands_documents,  # noqa: F401
         commands_fleet,  # noqa: F401
+        commands_insights,  # noqa: F401
         commands_mqtt,  # noqa: F401
         commands_outcomes,  # noqa: F401
         commands_payloads,  # noqa: F401
